@@ -1,0 +1,42 @@
+{#- Checks that the raw source exists and has the mapped columns, and that timestamps parse. -#}
+{% macro validate_source() %}
+    {{- return(adapter.dispatch('validate_source')()) -}}
+{% endmacro %}
+
+{% macro default__validate_source() %}
+{% endmacro %}
+
+{% macro duckdb__validate_source() %}
+    {%- set where = "source_table " ~ var('source_table') if var('source_table')
+        else "source_path '" ~ var('source_path') ~ "'" -%}
+    {%- if not var('source_table') -%}
+        {%- set pattern = var('source_path') | replace("'", "''") -%}
+        {%- set matches = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
+        {%- if matches == 0 -%}
+            {{- exceptions.raise_compiler_error("No file matches " ~ where ~ " (relative paths start at the project folder). Set the var source_path to a Parquet or CSV file or glob.") -}}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set described = run_query("describe select * from " ~ transactions_source()) -%}
+    {%- set present = described.columns[0].values() | list -%}
+    {%- for project_column, source_name in var('source_columns').items() if source_name -%}
+        {%- if source_name not in present -%}
+            {{- exceptions.raise_compiler_error("Column '" ~ source_name ~ "' (mapped to " ~ project_column ~ " in the var source_columns) is not in " ~ where ~ ". Its columns are: " ~ present | join(", ") ~ ".") -}}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do _check_timestamps_parse(where) -%}
+{% endmacro %}
+
+{#- Reads the first rows only: a whole column in the wrong format is an error; a stray bad value is a rejected row. -#}
+{% macro _check_timestamps_parse(where) %}
+    {%- set column = source_column('invoiced_at') -%}
+    {%- set probe -%}
+        select cast({{ column }} as varchar) as raw_value, {{ parse_timestamp(column) }} as parsed
+        from (select {{ column }} from {{ transactions_source() }} where {{ column }} is not null limit 1000)
+    {%- endset -%}
+    {%- set unparsed = run_query("select raw_value from (" ~ probe ~ ") where parsed is null limit 1") -%}
+    {%- if unparsed.rows | length > 0 -%}
+        {%- set expected = "the format '" ~ var('timestamp_format') ~ "' (var timestamp_format)" if var('timestamp_format')
+            else "an ISO 8601 date or timestamp such as 2011-12-09 12:50:00 (set the var timestamp_format for another format)" -%}
+        {{- exceptions.raise_compiler_error("Column '" ~ var('source_columns')['invoiced_at'] ~ "' in " ~ where ~ " has the value '" ~ unparsed.rows[0][0] ~ "', which is not " ~ expected ~ ".") -}}
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,101 @@
+{#- Checks every var before any model runs (on-run-start): one clear message, nothing replaced. -#}
+{% macro validate_vars() %}
+    {%- set problems = [] -%}
+    {%- do _check_choice(problems, 'score_method', ['ntile', 'cut_points']) -%}
+    {%- do _check_choice(problems, 'frequency_basis', ['invoices', 'lines']) -%}
+    {%- do _check_choice(problems, 'returns_policy', ['net', 'exclude']) -%}
+    {%- do _check_choice(problems, 'zero_price_policy', ['keep', 'reject']) -%}
+    {%- do _check_choice(problems, 'source_format', ['auto', 'parquet', 'csv']) -%}
+    {%- do _check_whole_number(problems, 'score_bins', 2, 9) -%}
+    {%- do _check_tier_labels(problems) -%}
+    {%- do _check_as_of_date(problems) -%}
+    {%- do _check_source_columns(problems) -%}
+    {%- do _check_country_filter(problems) -%}
+    {%- do _check_kmeans(problems) -%}
+    {%- if var('csv_delimiter') is not string or var('csv_delimiter') | length != 1 -%}
+        {%- do problems.append("csv_delimiter must be one character, got " ~ var('csv_delimiter') ~ ".") -%}
+    {%- endif -%}
+    {%- if problems -%}
+        {{- exceptions.raise_compiler_error("Invalid vars, nothing was built:\n  - " ~ problems | join("\n  - ")) -}}
+    {%- endif -%}
+    {%- if execute -%}
+        {%- do validate_source() -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}
+
+{% macro _check_choice(problems, name, allowed) %}
+    {%- if var(name) not in allowed -%}
+        {%- do problems.append(name ~ " must be one of " ~ allowed | join(", ") ~ "; got '" ~ var(name) ~ "'.") -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_tier_labels(problems) %}
+    {%- set labels = var('tier_labels') -%}
+    {%- if labels is string or labels is not iterable or labels is mapping
+        or labels | length < 2 or labels | length > 9
+        or labels | unique | list | length != labels | length -%}
+        {%- do problems.append("tier_labels must be a list of 2 to 9 distinct labels, best first; got " ~ labels ~ ".") -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_as_of_date(problems) %}
+    {%- set as_of = var('as_of_date') -%}
+    {%- if as_of is not none -%}
+        {%- set as_of = as_of | string -%}
+        {%- set match = modules.re.fullmatch('(\d{4})-(\d{2})-(\d{2})', as_of) -%}
+        {%- if not match or match.group(2) | int not in range(1, 13) or match.group(3) | int not in range(1, 32) -%}
+            {%- do problems.append("as_of_date must be a date written YYYY-MM-DD (or null for the day after the last transaction); got '" ~ as_of ~ "'.") -%}
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_source_columns(problems) %}
+    {%- set mapping = var('source_columns') -%}
+    {%- set known = ['customer_id', 'invoice_id', 'invoiced_at', 'quantity', 'unit_price', 'line_amount', 'country'] -%}
+    {%- if mapping is not mapping -%}
+        {%- do problems.append("source_columns must map project columns to source columns; got " ~ mapping ~ ".") -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- for key in mapping if key not in known -%}
+        {%- do problems.append("source_columns has an unknown key '" ~ key ~ "'; known keys: " ~ known | join(", ") ~ ".") -%}
+    {%- endfor -%}
+    {%- for key in ['customer_id', 'invoiced_at'] if not mapping.get(key) -%}
+        {%- do problems.append("source_columns must map " ~ key ~ " to a source column.") -%}
+    {%- endfor -%}
+    {%- set has_amount = mapping.get('line_amount') -%}
+    {%- set has_price = mapping.get('quantity') and mapping.get('unit_price') -%}
+    {%- if not has_amount and not has_price -%}
+        {%- do problems.append("source_columns must map line_amount, or both quantity and unit_price.") -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_country_filter(problems) %}
+    {%- set countries = var('country_filter') -%}
+    {%- if countries is string or countries is not iterable or countries is mapping -%}
+        {%- do problems.append("country_filter must be a list of country names (empty for all); got " ~ countries ~ ".") -%}
+    {%- elif countries and not has_source_column('country') -%}
+        {%- do problems.append("country_filter is set but source_columns maps no country column.") -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_whole_number(problems, name, lowest, highest, alternative='') %}
+    {%- set value = var(name) -%}
+    {%- if value is not number or value != value | int or value < lowest or value > highest -%}
+        {%- do problems.append(name ~ " must be a whole number from " ~ lowest ~ " to " ~ highest ~ alternative ~ "; got " ~ value ~ ".") -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_kmeans(problems) %}
+    {%- do _check_whole_number(problems, 'kmeans_k_min', 1, 20) -%}
+    {%- do _check_whole_number(problems, 'kmeans_k_max', 1, 20) -%}
+    {%- do _check_whole_number(problems, 'kmeans_seed', 0, 4294967295) -%}
+    {%- do _check_whole_number(problems, 'kmeans_sample_size', 1000, 100000000) -%}
+    {%- do _check_whole_number(problems, 'kmeans_silhouette_sample_size', 100, 1000000) -%}
+    {%- if var('kmeans_k_min') is number and var('kmeans_k_max') is number and var('kmeans_k_min') > var('kmeans_k_max') -%}
+        {%- do problems.append("kmeans_k_min (" ~ var('kmeans_k_min') ~ ") must not exceed kmeans_k_max (" ~ var('kmeans_k_max') ~ ").") -%}
+    {%- endif -%}
+    {%- if var('kmeans_k') != 'auto' -%}
+        {%- do _check_whole_number(problems, 'kmeans_k', 1, 20, ' (or auto: the elbow of the inertia curve)') -%}
+    {%- endif -%}
+{% endmacro %}

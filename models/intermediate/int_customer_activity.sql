@@ -1,0 +1,43 @@
+-- One row per customer with any used line: purchase and return totals before the RFM rules.
+-- Without an invoice column every line is its own purchase, so invoices = lines.
+with
+
+transactions as (
+    select * from {{ ref('stg_transactions') }}
+),
+
+per_customer as (
+    select
+        customer_id,
+        min(case when not is_return then invoiced_at end) as first_purchase_at,
+        max(case when not is_return then invoiced_at end) as last_purchase_at,
+        max(invoiced_at) as last_activity_at,
+        count(case when not is_return then 1 end) as purchase_lines,
+        {% if has_source_column('invoice_id') -%}
+            count(distinct case when not is_return then invoice_id end)
+        {%- else -%}
+            count(case when not is_return then 1 end)
+        {%- endif %} as purchase_invoices,
+        count(case when is_return then 1 end) as return_lines,
+        coalesce(sum(case when not is_return then line_amount end), 0) as purchase_amount,
+        coalesce(sum(case when is_return then line_amount end), 0) as return_amount
+    from transactions
+    group by customer_id
+),
+
+final as (
+    select
+        customer_id,
+        first_purchase_at,
+        last_purchase_at,
+        last_activity_at,
+        purchase_lines,
+        purchase_invoices,
+        return_lines,
+        purchase_amount,
+        return_amount,
+        purchase_lines > 0 as has_purchase
+    from per_customer
+)
+
+select * from final

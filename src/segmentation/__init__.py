@@ -1,0 +1,1 @@
+"""Customer segmentation warehouse: the Python side (K-means, synthetic data, report, CLI)."""

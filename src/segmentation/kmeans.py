@@ -1,0 +1,733 @@
+"""K-means customer segmentation on recency, frequency and monetary value (RFM).
+
+The recipe follows the seed notebook: values <= 0 are set to 1, the natural log is taken of all
+three measures, each column is standard-scaled, k is chosen at the elbow (kneedle) of the K-means
+inertia curve, and K-means++ is fitted with that k.
+
+What this module adds for a warehouse that runs unattended on up to ~5 million customers:
+
+* Bounded cost. The k curve is fitted on a sample of at most ``sample_size`` rows, silhouette
+  scores on at most ``silhouette_sample_size`` rows, and the final model on at most
+  ``fit_sample_size`` rows; every customer is then assigned to its nearest centroid in chunks.
+* Row-order independence. Scaling sums sorted values, samples are the rows with the smallest
+  seeded hash of their feature values, and the fitted rows are sorted by value before K-means sees
+  them, so the same customers in any order, with the same seed, get bit-identical clusters and
+  distances (DuckDB does not promise a row order).
+* Stable labels. Clusters are numbered by a value score of their centroids, so cluster 1 is always
+  the best customers (see ``rank_centroids``).
+* Clear failures. Bad input raises ``SegmentationError`` saying what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import sklearn
+from kneed import KneeLocator
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+FEATURE_NAMES = ("recency", "frequency", "monetary")
+INPUT_COLUMNS = ("customer_id", "recency_days", "frequency", "monetary")
+
+DEFAULT_K_MIN = 1
+DEFAULT_K_MAX = 9
+DEFAULT_SEED = 42
+DEFAULT_N_INIT = 10
+DEFAULT_SAMPLE_SIZE = 100_000
+DEFAULT_SILHOUETTE_SAMPLE_SIZE = 10_000
+DEFAULT_FIT_SAMPLE_SIZE = 200_000
+
+# Rows per block when assigning customers to centroids: bounds the (rows x k x 3) temporary.
+_ASSIGN_BLOCK_ROWS = 65_536
+# sklearn's default (1 GB) would let silhouette_score hold a full 10k x 10k distance matrix.
+_SILHOUETTE_WORKING_MEMORY_MB = 64
+_MAX_SEED = 2**32 - 1
+# Scaled features are of order 1; rows are hashed on their values rounded to this many decimals.
+_HASH_DECIMALS = 9
+
+SELECTION_SCHEMA = pa.schema(
+    [
+        pa.field("k", pa.int32()),
+        pa.field("inertia", pa.float64()),
+        pa.field("silhouette", pa.float64()),
+        pa.field("is_chosen", pa.bool_()),
+    ]
+)
+ASSIGNMENT_SCHEMA = pa.schema(
+    [
+        pa.field("customer_id", pa.string()),
+        pa.field("cluster_id", pa.int32()),
+        pa.field("distance_to_centroid", pa.float64()),
+    ]
+)
+CENTROID_SCHEMA = pa.schema(
+    [
+        pa.field("cluster_id", pa.int32()),
+        pa.field("centroid_recency_days", pa.float64()),
+        pa.field("centroid_frequency", pa.float64()),
+        pa.field("centroid_monetary", pa.float64()),
+    ]
+)
+
+
+class SegmentationError(ValueError):
+    """Input or parameters that K-means segmentation cannot work with; the message says why."""
+
+
+# --------------------------------------------------------------------------------------------
+# Features
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeatureScaling:
+    """Per-column centre and scale of the log features (population standard deviation).
+
+    A column with zero variance gets scale 1 and is centred on its (single) value, so it becomes
+    exactly 0 rather than NaN.
+    """
+
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, log_features: np.ndarray) -> FeatureScaling:
+        # Sums over sorted values do not depend on the row order, so neither do the scaled
+        # features, their hashes (the samples) nor the clusters, down to the last bit.
+        sorted_columns = np.sort(log_features, axis=0)
+        is_constant = sorted_columns[0] == sorted_columns[-1]
+        mean = sorted_columns.mean(axis=0)
+        std = np.sqrt(np.square(sorted_columns - mean).mean(axis=0))
+        return cls(
+            mean=np.where(is_constant, sorted_columns[0], mean),
+            scale=np.where(is_constant, 1.0, std),
+        )
+
+    def transform(self, log_features: np.ndarray) -> np.ndarray:
+        return (log_features - self.mean) / self.scale
+
+    def to_original_units(self, scaled: np.ndarray) -> np.ndarray:
+        """Undo scaling and log: ``exp(scaled * scale + mean)``.
+
+        Applied to centroids this gives geometric-mean-like values in days, purchases and money
+        (the mean of logs mapped back), not arithmetic means; values <= 0 counted as 1.
+        """
+        return np.exp(np.asarray(scaled, dtype=np.float64) * self.scale + self.mean)
+
+
+def prepare_features(
+    recency, frequency, monetary, *, replace_nonpositive: bool = True
+) -> np.ndarray:
+    """Return the scaled log RFM features, float64 of shape (n, 3).
+
+    Each argument is a 1-D numeric sequence (numpy array, list, Arrow array or chunked array).
+    With ``replace_nonpositive`` (the notebook's recipe) values <= 0 become 1 before the natural
+    log; otherwise such values raise ``SegmentationError``. Columns are then centred on their mean
+    and divided by their population standard deviation (1 for a constant column).
+    """
+    features, _ = prepare_features_with_scaling(
+        recency, frequency, monetary, replace_nonpositive=replace_nonpositive
+    )
+    return features
+
+
+def prepare_features_with_scaling(
+    recency, frequency, monetary, *, replace_nonpositive: bool = True
+) -> tuple[np.ndarray, FeatureScaling]:
+    """Like ``prepare_features`` but also return the scaling, to map centroids back to units."""
+    named_columns = zip(FEATURE_NAMES, (recency, frequency, monetary), strict=True)
+    return _scaled_log_features(named_columns, replace_nonpositive)
+
+
+def _scaled_log_features(named_columns, replace_nonpositive: bool):
+    log_columns = [
+        _log_column(_as_float_column(values, name), name, replace_nonpositive)
+        for name, values in named_columns
+    ]
+    lengths = {len(column) for column in log_columns}
+    if len(lengths) > 1:
+        raise SegmentationError(f"recency, frequency and monetary differ in length: {lengths}")
+    if lengths == {0}:
+        raise SegmentationError(
+            "no customers to cluster: the input has 0 rows; check that the upstream RFM model "
+            "returns customers (source filters, as-of date)"
+        )
+    log_features = np.column_stack(log_columns)
+    scaling = FeatureScaling.fit(log_features)
+    log_features -= scaling.mean
+    log_features /= scaling.scale
+    return log_features, scaling
+
+
+def _as_float_column(values, name: str) -> np.ndarray:
+    """A 1-D float64 copy of ``values`` with nulls as NaN, rejecting non-numeric data."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)) and not (
+            pa.types.is_decimal(values.type)
+        ):
+            raise SegmentationError(
+                f"column {name!r} must be numeric, got Arrow type {values.type}"
+            )
+        values = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
+    try:
+        column = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise SegmentationError(f"column {name!r} must be numeric: {error}") from None
+    if column.ndim != 1:
+        raise SegmentationError(f"column {name!r} must be 1-D, got shape {column.shape}")
+    bad = ~np.isfinite(column)
+    if bad.any():
+        raise SegmentationError(
+            f"column {name!r} has {int(bad.sum())} missing (null/NaN) or infinite values; "
+            "fix or filter those customers upstream before clustering"
+        )
+    return column
+
+
+def _log_column(column: np.ndarray, name: str, replace_nonpositive: bool) -> np.ndarray:
+    nonpositive = column <= 0
+    if nonpositive.any():
+        if not replace_nonpositive:
+            raise SegmentationError(
+                f"column {name!r} has {int(nonpositive.sum())} values <= 0 and the log transform "
+                "needs positive values: use replace_nonpositive=True (values <= 0 become 1, as "
+                "in the notebook) or filter those customers"
+            )
+        column[nonpositive] = 1.0
+    return np.log(column)
+
+
+def _validated_features(features) -> np.ndarray:
+    """Features as a C-contiguous float64 (n, 3) array with finite values."""
+    array = np.ascontiguousarray(features, dtype=np.float64)
+    if array.ndim != 2 or array.shape[1] != len(FEATURE_NAMES):
+        raise SegmentationError(
+            f"features must have shape (n, 3) for recency, frequency, monetary; got {array.shape}"
+        )
+    if array.shape[0] == 0:
+        raise SegmentationError(
+            "no customers to cluster: the feature array has 0 rows; check that the upstream RFM "
+            "model returns customers (source filters, as-of date)"
+        )
+    for position, name in enumerate(FEATURE_NAMES):
+        bad = ~np.isfinite(array[:, position])
+        if bad.any():
+            raise SegmentationError(
+                f"feature column {position} ({name}) has {int(bad.sum())} NaN or infinite values; "
+                "build features with prepare_features from clean recency/frequency/monetary"
+            )
+    return array
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------------------------
+
+
+def _require_int(name: str, value, minimum: int, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise SegmentationError(
+            f"{name} must be an integer, got {value!r} ({type(value).__name__})"
+        )
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and <= {maximum}" if maximum is not None else ""
+        raise SegmentationError(f"{name} must be >= {minimum}{upper}, got {value}")
+    return int(value)
+
+
+def _explicit_k_or_none(k) -> int | None:
+    """None for automatic selection (k=None or 'auto'), else the requested k."""
+    if k is None or (isinstance(k, str) and k == "auto"):
+        return None
+    if isinstance(k, bool) or not isinstance(k, Integral):
+        raise SegmentationError(f"k must be 'auto' or a positive integer, got {k!r}")
+    return _require_int("k", k, 1)
+
+
+def _validated_k_range(k_min, k_max) -> tuple[int, int]:
+    k_min = _require_int("k_min", k_min, 1)
+    k_max = _require_int("k_max", k_max, 1)
+    if k_max < k_min:
+        raise SegmentationError(f"k_max ({k_max}) must be >= k_min ({k_min})")
+    return k_min, k_max
+
+
+# --------------------------------------------------------------------------------------------
+# Order-independent sampling
+# --------------------------------------------------------------------------------------------
+
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix64(values: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads the bits of each uint64 (wrap-around is intended)."""
+    values = (values ^ (values >> np.uint64(30))) * _MIX_1
+    values = (values ^ (values >> np.uint64(27))) * _MIX_2
+    return values ^ (values >> np.uint64(31))
+
+
+def _seeded_row_hash(features: np.ndarray, seed: int) -> np.ndarray:
+    """A pseudo-random uint64 per row that depends only on the row's values and the seed.
+
+    Values are rounded first so that last-bit noise (say a sum computed in another order
+    upstream) changes the hash of almost no row rather than reshuffling the whole sample.
+    """
+    hashes = _mix64(np.full(features.shape[0], seed, dtype=np.uint64))
+    for position in range(features.shape[1]):
+        # + 0.0 turns -0.0 into 0.0 so equal values have equal bits.
+        rounded = np.round(features[:, position], _HASH_DECIMALS) + 0.0
+        hashes = _mix64(hashes ^ rounded.view(np.uint64))
+    return hashes
+
+
+def _sample_rows_in_value_order(features: np.ndarray, max_rows: int, seed: int) -> np.ndarray:
+    """At most ``max_rows`` rows, sorted by value, chosen independently of the input row order.
+
+    With more rows than ``max_rows``, keep the rows with the smallest seeded hash: a uniform random
+    sample, and the sample for a smaller bound is contained in the one for a larger bound.
+    """
+    if features.shape[0] > max_rows:
+        hashes = _seeded_row_hash(features, seed)
+        features = features[np.argpartition(hashes, max_rows - 1)[:max_rows]]
+    return features[np.lexsort(features.T[::-1])]
+
+
+def _count_distinct_sorted_rows(sorted_rows: np.ndarray) -> int:
+    changes = np.any(sorted_rows[1:] != sorted_rows[:-1], axis=1)
+    return 1 + int(changes.sum())
+
+
+def _count_distinct_rows_up_to(features: np.ndarray, limit: int) -> int:
+    """Number of distinct rows, counting no further than ``limit`` (cheap for a small limit)."""
+    remaining = np.ones(features.shape[0], dtype=bool)
+    count = 0
+    while count < limit and remaining.any():
+        first = features[np.argmax(remaining)]
+        remaining &= np.any(features != first, axis=1)
+        count += 1
+    return count
+
+
+def _too_few_distinct_error(
+    k: int, features: np.ndarray, rows_used: int, distinct_used: int
+) -> SegmentationError:
+    if rows_used == features.shape[0]:
+        distinct_total = distinct_used
+    else:
+        distinct_total = _count_distinct_rows_up_to(features, k)
+    if distinct_total < k:
+        return SegmentationError(
+            f"k={k} clusters requested but there are only {distinct_total} distinct customers "
+            "(distinct recency/frequency/monetary combinations): use k <= "
+            f"{distinct_total} or k='auto'"
+        )
+    return SegmentationError(
+        f"k={k} clusters requested but the {rows_used}-row sample used for fitting holds only "
+        f"{distinct_used} distinct customers (almost all customers are identical): raise the "
+        "sample size or lower k"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Fitting K-means
+# --------------------------------------------------------------------------------------------
+
+
+def _fit_centroids(
+    sorted_rows: np.ndarray, k: int, seed: int, n_init: int, distinct: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Centroids (k x 3), the label of each row and the inertia; requires ``distinct >= k``."""
+    if distinct == 1:
+        # Exact, where a K-means mean of identical values could be off in the last bit.
+        return sorted_rows[:1].copy(), np.zeros(sorted_rows.shape[0], dtype=np.int32), 0.0
+    model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
+    model.fit(sorted_rows)
+    return model.cluster_centers_, model.labels_, float(model.inertia_)
+
+
+def _silhouette_or_none(rows: np.ndarray, labels: np.ndarray, sample_positions) -> float | None:
+    """Mean silhouette on the sampled rows, None when fewer than 2 clusters are present in it
+    or every sampled row is its own cluster (silhouette is undefined there)."""
+    sampled_labels = labels[sample_positions]
+    cluster_count = np.unique(sampled_labels).size
+    if cluster_count < 2 or cluster_count > len(sampled_labels) - 1:
+        return None
+    with sklearn.config_context(working_memory=_SILHOUETTE_WORKING_MEMORY_MB):
+        return float(silhouette_score(rows[sample_positions], sampled_labels))
+
+
+def rank_centroids(centroids: np.ndarray) -> np.ndarray:
+    """Centroids reordered so that row 0 (cluster 1) is the best customers.
+
+    Order: value score ``-recency + frequency + monetary`` (scaled space) descending; ties by lower
+    recency, then higher frequency, then higher monetary.
+    """
+    recency, frequency, monetary = centroids[:, 0], centroids[:, 1], centroids[:, 2]
+    value = -recency + frequency + monetary
+    return centroids[np.lexsort((-monetary, -frequency, recency, -value))]
+
+
+def assign_to_nearest(features: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """0-based index of the nearest centroid per row and the Euclidean distance to it.
+
+    Ties go to the lower index. Computed per row (no matrix-product shortcut), so a row's result
+    does not depend on where it sits in the input.
+    """
+    n = features.shape[0]
+    nearest = np.empty(n, dtype=np.int32)
+    distance = np.empty(n, dtype=np.float64)
+    for start in range(0, n, _ASSIGN_BLOCK_ROWS):
+        block = features[start : start + _ASSIGN_BLOCK_ROWS]
+        squared = ((block[:, np.newaxis, :] - centroids[np.newaxis, :, :]) ** 2).sum(axis=2)
+        block_nearest = squared.argmin(axis=1)
+        nearest[start : start + len(block)] = block_nearest
+        distance[start : start + len(block)] = np.sqrt(
+            squared[np.arange(len(block)), block_nearest]
+        )
+    return nearest, distance
+
+
+# --------------------------------------------------------------------------------------------
+# Choosing k
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KCurvePoint:
+    """One fitted k: inertia on the selection sample and silhouette (None for k=1)."""
+
+    k: int
+    inertia: float
+    silhouette: float | None
+
+
+@dataclass(frozen=True)
+class KSelection:
+    """The k curve and the chosen k.
+
+    ``method`` says how k was chosen: 'explicit', 'kneedle', 'best_silhouette' or 'smallest_k'.
+    ``sample_rows`` is how many rows the curve was fitted on.
+    """
+
+    curve: tuple[KCurvePoint, ...]
+    chosen_k: int
+    method: str
+    sample_rows: int
+
+    def to_arrow(self) -> pa.Table:
+        return pa.table(
+            {
+                "k": pa.array([point.k for point in self.curve], pa.int32()),
+                "inertia": pa.array([point.inertia for point in self.curve], pa.float64()),
+                "silhouette": pa.array([point.silhouette for point in self.curve], pa.float64()),
+                "is_chosen": pa.array(
+                    [point.k == self.chosen_k for point in self.curve], pa.bool_()
+                ),
+            },
+            schema=SELECTION_SCHEMA,
+        )
+
+
+def choose_elbow_k(
+    ks: Sequence[int], inertias: Sequence[float], silhouettes: Sequence[float | None]
+) -> tuple[int, str]:
+    """The k at the elbow of a decreasing inertia curve, and how it was found.
+
+    Kneedle (``kneed.KneeLocator``, convex, decreasing) when the curve has at least 3 points and
+    is not constant. If kneedle finds no knee (a straight or flat curve, too few points) the
+    fallback is the k with the highest silhouette (ties: smaller k), and without any silhouette
+    the smallest k.
+    """
+    if len(ks) >= 3 and max(inertias) > min(inertias):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # kneed warns when it finds no knee; we fall back
+            knee = KneeLocator(
+                list(ks), list(inertias), curve="convex", direction="decreasing"
+            ).knee
+        if knee is not None:
+            return int(knee), "kneedle"
+    scored = [(score, -k) for k, score in zip(ks, silhouettes, strict=True) if score is not None]
+    if scored:
+        return -max(scored)[1], "best_silhouette"
+    return int(ks[0]), "smallest_k"
+
+
+def _candidate_ks(k_min: int, k_max: int, distinct: int, explicit_k: int | None) -> list[int]:
+    """k_min..k_max widened to include an explicit k, clipped to the number of distinct points.
+
+    With fewer distinct points than k_min the range collapses to k = number of distinct points.
+    """
+    low, high = k_min, k_max
+    if explicit_k is not None:
+        low, high = min(low, explicit_k), max(high, explicit_k)
+    high = min(high, distinct)
+    return list(range(min(low, high), high + 1))
+
+
+def select_k(
+    features,
+    k_min: int = DEFAULT_K_MIN,
+    k_max: int = DEFAULT_K_MAX,
+    k: int | str | None = None,
+    seed: int = DEFAULT_SEED,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
+    silhouette_sample_size: int = DEFAULT_SILHOUETTE_SAMPLE_SIZE,
+    n_init: int = DEFAULT_N_INIT,
+) -> KSelection:
+    """Fit K-means++ for each k and choose one.
+
+    The curve is fitted on at most ``sample_size`` rows (all rows if fewer), drawn with ``seed``
+    independently of row order. For each k it records the inertia and, for k >= 2, the silhouette
+    on at most ``silhouette_sample_size`` of those rows. The k range is clipped to the number of
+    distinct rows in that sample; only fitted ks are reported.
+
+    ``k=None`` or ``'auto'``: the kneedle elbow, with the fallbacks of ``choose_elbow_k`` (best
+    silhouette, else the smallest k). All customers identical: k=1. An integer ``k`` is chosen as
+    given (the range is widened to include it); more clusters than distinct customers is an error.
+    """
+    features = _validated_features(features)
+    k_min, k_max = _validated_k_range(k_min, k_max)
+    explicit_k = _explicit_k_or_none(k)
+    seed = _require_int("seed", seed, 0, _MAX_SEED)
+    sample_size = _require_int("sample_size", sample_size, 1)
+    silhouette_sample_size = _require_int("silhouette_sample_size", silhouette_sample_size, 2)
+    n_init = _require_int("n_init", n_init, 1)
+
+    rows = _sample_rows_in_value_order(features, sample_size, seed)
+    distinct = _count_distinct_sorted_rows(rows)
+    if explicit_k is not None and explicit_k > distinct:
+        raise _too_few_distinct_error(explicit_k, features, len(rows), distinct)
+
+    silhouette_positions = _silhouette_sample_positions(len(rows), silhouette_sample_size, seed)
+    curve = []
+    for candidate_k in _candidate_ks(k_min, k_max, distinct, explicit_k):
+        _, labels, inertia = _fit_centroids(rows, candidate_k, seed, n_init, distinct)
+        silhouette = _silhouette_or_none(rows, labels, silhouette_positions)
+        curve.append(KCurvePoint(k=candidate_k, inertia=inertia, silhouette=silhouette))
+
+    if explicit_k is not None:
+        chosen_k, method = explicit_k, "explicit"
+    else:
+        chosen_k, method = choose_elbow_k(
+            [point.k for point in curve],
+            [point.inertia for point in curve],
+            [point.silhouette for point in curve],
+        )
+    return KSelection(curve=tuple(curve), chosen_k=chosen_k, method=method, sample_rows=len(rows))
+
+
+def _silhouette_sample_positions(row_count: int, max_rows: int, seed: int) -> np.ndarray:
+    if row_count <= max_rows:
+        return np.arange(row_count)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(row_count, size=max_rows, replace=False))
+
+
+# --------------------------------------------------------------------------------------------
+# Final clusters
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterFit:
+    """Cluster of every customer, in input row order.
+
+    ``cluster_id`` is 1..k (int32, 1 = best, see ``rank_centroids``); ``distance_to_centroid`` is
+    Euclidean in the scaled feature space. ``centroids_scaled[i]`` is cluster i+1's centroid;
+    ``centroids_original`` the same in days / purchases / money (geometric-mean-like, see
+    ``FeatureScaling.to_original_units``), or None when no scaling was given.
+    """
+
+    k: int
+    cluster_id: np.ndarray
+    distance_to_centroid: np.ndarray
+    centroids_scaled: np.ndarray
+    centroids_original: np.ndarray | None
+    fit_rows: int
+
+
+def fit_clusters(
+    features,
+    k: int,
+    seed: int = DEFAULT_SEED,
+    *,
+    scaling: FeatureScaling | None = None,
+    fit_sample_size: int = DEFAULT_FIT_SAMPLE_SIZE,
+    n_init: int = DEFAULT_N_INIT,
+) -> ClusterFit:
+    """Fit K-means++ with ``k`` clusters and assign every row to its nearest centroid.
+
+    With at most ``fit_sample_size`` rows the model is fitted on all rows; with more, on an
+    order-independent seeded sample of that many rows (the selection sample of ``select_k`` with
+    the same seed is part of it). Either way every row is then assigned to its nearest centroid.
+    Clusters are numbered by ``rank_centroids``. All customers identical and k=1: one cluster at
+    that point, every distance 0. Fewer distinct customers than k: ``SegmentationError``.
+    """
+    features = _validated_features(features)
+    k = _require_int("k", k, 1)
+    seed = _require_int("seed", seed, 0, _MAX_SEED)
+    fit_sample_size = _require_int("fit_sample_size", fit_sample_size, 1)
+    n_init = _require_int("n_init", n_init, 1)
+
+    rows = _sample_rows_in_value_order(features, fit_sample_size, seed)
+    distinct = _count_distinct_sorted_rows(rows)
+    if k > distinct:
+        raise _too_few_distinct_error(k, features, len(rows), distinct)
+
+    centroids, _, _ = _fit_centroids(rows, k, seed, n_init, distinct)
+    centroids = rank_centroids(centroids)
+    nearest, distance = assign_to_nearest(features, centroids)
+    return ClusterFit(
+        k=k,
+        cluster_id=nearest + np.int32(1),
+        distance_to_centroid=distance,
+        centroids_scaled=centroids,
+        centroids_original=None if scaling is None else scaling.to_original_units(centroids),
+        fit_rows=len(rows),
+    )
+
+
+def centroids_to_arrow(clusters: ClusterFit) -> pa.Table:
+    """Centroids in original units, one row per cluster, for the cluster profiles mart."""
+    if clusters.centroids_original is None:
+        raise SegmentationError(
+            "centroids in original units need the feature scaling: call fit_clusters with "
+            "scaling= (from prepare_features_with_scaling)"
+        )
+    original = clusters.centroids_original
+    return pa.table(
+        {
+            "cluster_id": pa.array(np.arange(1, clusters.k + 1, dtype=np.int32)),
+            "centroid_recency_days": pa.array(original[:, 0], pa.float64()),
+            "centroid_frequency": pa.array(original[:, 1], pa.float64()),
+            "centroid_monetary": pa.array(original[:, 2], pa.float64()),
+        },
+        schema=CENTROID_SCHEMA,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# From the RFM table to the output tables
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SegmentationRun:
+    """Everything one segmentation produced; the ``*_table`` properties are what dbt stores."""
+
+    customer_id: pa.ChunkedArray
+    selection: KSelection
+    clusters: ClusterFit
+
+    @property
+    def selection_table(self) -> pa.Table:
+        return self.selection.to_arrow()
+
+    @property
+    def assignment_table(self) -> pa.Table:
+        return pa.table(
+            {
+                "customer_id": self.customer_id,
+                "cluster_id": pa.array(self.clusters.cluster_id, pa.int32()),
+                "distance_to_centroid": pa.array(self.clusters.distance_to_centroid, pa.float64()),
+            },
+            schema=ASSIGNMENT_SCHEMA,
+        )
+
+    @property
+    def centroid_table(self) -> pa.Table:
+        return centroids_to_arrow(self.clusters)
+
+
+def run_segmentation(
+    table,
+    k: int | str = "auto",
+    k_min: int = DEFAULT_K_MIN,
+    k_max: int = DEFAULT_K_MAX,
+    seed: int = DEFAULT_SEED,
+    *,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
+    silhouette_sample_size: int = DEFAULT_SILHOUETTE_SAMPLE_SIZE,
+    fit_sample_size: int = DEFAULT_FIT_SAMPLE_SIZE,
+    n_init: int = DEFAULT_N_INIT,
+    replace_nonpositive: bool = True,
+) -> SegmentationRun:
+    """Select k and cluster the customers of an RFM table.
+
+    ``table``: a pyarrow Table or RecordBatchReader (what DuckDB's ``.arrow()`` returns) with
+    customer_id, recency_days, frequency and monetary. See ``select_k`` and ``fit_clusters``.
+    """
+    table = _as_arrow_table(table)
+    customer_id = _customer_ids(table)
+    features, scaling = _scaled_log_features(
+        ((name, table.column(name)) for name in INPUT_COLUMNS[1:]), replace_nonpositive
+    )
+    selection = select_k(
+        features,
+        k_min=k_min,
+        k_max=k_max,
+        k=k,
+        seed=seed,
+        sample_size=sample_size,
+        silhouette_sample_size=silhouette_sample_size,
+        n_init=n_init,
+    )
+    clusters = fit_clusters(
+        features,
+        selection.chosen_k,
+        seed,
+        scaling=scaling,
+        fit_sample_size=fit_sample_size,
+        n_init=n_init,
+    )
+    return SegmentationRun(customer_id=customer_id, selection=selection, clusters=clusters)
+
+
+def segment_customers(
+    table,
+    k: int | str = "auto",
+    k_min: int = DEFAULT_K_MIN,
+    k_max: int = DEFAULT_K_MAX,
+    seed: int = DEFAULT_SEED,
+    **options,
+) -> tuple[pa.Table, pa.Table]:
+    """(k selection table, customer assignment table); options as for ``run_segmentation``.
+
+    The assignment table keeps the input row order: customer_id string, cluster_id int32,
+    distance_to_centroid float64.
+    """
+    run = run_segmentation(table, k=k, k_min=k_min, k_max=k_max, seed=seed, **options)
+    return run.selection_table, run.assignment_table
+
+
+def _as_arrow_table(data) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatchReader):
+        return data.read_all()
+    raise SegmentationError(
+        f"expected a pyarrow Table or RecordBatchReader, got {type(data).__name__}; in a dbt "
+        "Python model pass dbt.ref(...).arrow()"
+    )
+
+
+def _customer_ids(table: pa.Table) -> pa.ChunkedArray:
+    missing = [name for name in INPUT_COLUMNS if name not in table.column_names]
+    if missing:
+        raise SegmentationError(
+            f"the RFM table lacks column(s) {missing}; it has {table.column_names}"
+        )
+    customer_id = table.column("customer_id")
+    if customer_id.null_count:
+        raise SegmentationError(
+            f"customer_id has {customer_id.null_count} null values; every customer needs an id"
+        )
+    return pc.cast(customer_id, pa.string())

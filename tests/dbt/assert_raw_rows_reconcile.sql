@@ -1,0 +1,23 @@
+-- Nothing is lost silently: every raw row is either used for a customer or rejected with a reason.
+with
+
+raw_rows as (
+    select count(*) as row_count from {{ ref('stg_transactions_source') }}
+),
+
+used_rows as (
+    select coalesce(sum(purchase_lines + return_lines), 0) as row_count from {{ ref('int_customer_rfm') }}
+),
+
+rejected_rows as (
+    select count(*) as row_count from {{ ref('transactions_rejected') }}
+)
+
+select
+    raw_rows.row_count as raw_row_count,
+    used_rows.row_count as used_row_count,
+    rejected_rows.row_count as rejected_row_count
+from raw_rows
+cross join used_rows
+cross join rejected_rows
+where raw_rows.row_count != used_rows.row_count + rejected_rows.row_count

@@ -23,20 +23,27 @@
             {{- exceptions.raise_compiler_error("Column '" ~ source_name ~ "' (mapped to " ~ project_column ~ " in the var source_columns) is not in " ~ where ~ ". Its columns are: " ~ present | join(", ") ~ ".") -}}
         {%- endif -%}
     {%- endfor -%}
-    {%- do _check_timestamps_parse(where) -%}
+    {%- do _check_timestamps_parse(where, described) -%}
 {% endmacro %}
 
-{#- Reads the first rows only: a whole column in the wrong format is an error; a stray bad value is a rejected row. -#}
-{% macro _check_timestamps_parse(where) %}
+{#- A text timestamp column must parse in full (typed Parquet columns need no check): one unreadable
+    value means the format is wrong, which is an error rather than a pile of rejected rows. -#}
+{% macro _check_timestamps_parse(where, described) %}
+    {%- set source_name = var('source_columns')['invoiced_at'] -%}
+    {%- set column_type = (described.rows | selectattr(0, 'equalto', source_name) | first)[1] -%}
+    {%- if column_type not in ('VARCHAR', 'BLOB') -%}
+        {{- return(none) -}}
+    {%- endif -%}
     {%- set column = source_column('invoiced_at') -%}
-    {%- set probe -%}
-        select cast({{ column }} as varchar) as raw_value, {{ parse_timestamp(column) }} as parsed
-        from (select {{ column }} from {{ transactions_source() }} where {{ column }} is not null limit 1000)
+    {%- set check -%}
+        select count(*) as unreadable, min({{ column }}) as example
+        from {{ transactions_source() }}
+        where {{ column }} is not null and trim({{ column }}) != '' and {{ parse_timestamp(column) }} is null
     {%- endset -%}
-    {%- set unparsed = run_query("select raw_value from (" ~ probe ~ ") where parsed is null limit 1") -%}
-    {%- if unparsed.rows | length > 0 -%}
+    {%- set found = run_query(check).rows[0] -%}
+    {%- if found[0] > 0 -%}
         {%- set expected = "the format '" ~ var('timestamp_format') ~ "' (var timestamp_format)" if var('timestamp_format')
-            else "an ISO 8601 date or timestamp such as 2011-12-09 12:50:00 (set the var timestamp_format for another format)" -%}
-        {{- exceptions.raise_compiler_error("Column '" ~ var('source_columns')['invoiced_at'] ~ "' in " ~ where ~ " has the value '" ~ unparsed.rows[0][0] ~ "', which is not " ~ expected ~ ".") -}}
+            else "an ISO 8601 date or timestamp such as 2011-12-09 12:50:00 (set the var timestamp_format for another format, e.g. %d/%m/%Y %H:%M)" -%}
+        {{- exceptions.raise_compiler_error("Column '" ~ source_name ~ "' in " ~ where ~ " has " ~ found[0] ~ " value(s) that are not " ~ expected ~ ", for example '" ~ found[1] ~ "'.") -}}
     {%- endif -%}
 {% endmacro %}

@@ -50,7 +50,7 @@ judged as (
         *,
         case
             when customer_id is null then 'no customer'
-            when invoiced_at is null then 'missing or unreadable timestamp'
+            when invoiced_at is null then 'missing timestamp'
             when line_amount is null then 'missing or non-numeric amount'
             {% if var('country_filter') -%}
                 when country is null or country not in (

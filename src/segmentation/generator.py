@@ -318,9 +318,7 @@ def _write_parquet(path: Path, chunks: Iterator[pa.Table], chunk_lines: int) -> 
 def _write_csv(path: Path, chunks: Iterator[pa.Table]) -> int:
     # Whole seconds: casting to timestamp[s] makes Arrow print 'YYYY-MM-DD HH:MM:SS' with no
     # fractional part.
-    csv_schema = SCHEMA.set(
-        SCHEMA.get_field_index("InvoiceDate"), pa.field("InvoiceDate", pa.timestamp("s"))
-    )
+    csv_schema = SCHEMA.set(SCHEMA.get_field_index("InvoiceDate"), pa.field("InvoiceDate", pa.timestamp("s")))
     written = 0
     with pacsv.CSVWriter(path, csv_schema) as writer:
         for chunk in chunks:
@@ -341,9 +339,7 @@ def _iter_blocks(n_lines: int, seed: int, day_starts_us: np.ndarray) -> Iterator
     while remaining > 0:
         rng = np.random.default_rng(blocks_seed.spawn(1)[0])
         n_customers = _customers_for_lines(min(remaining, BLOCK_LINES))
-        block = _make_block(
-            rng, n_customers, catalogue, day_starts_us, next_customer_id, next_invoice_no
-        )
+        block = _make_block(rng, n_customers, catalogue, day_starts_us, next_customer_id, next_invoice_no)
         next_customer_id += n_customers
         next_invoice_no += block.n_invoices
         table = block.table.slice(0, remaining)

@@ -39,9 +39,7 @@ class DbtProject:
     def database(self) -> Path:
         return self.root / "warehouse" / "segments.duckdb"
 
-    def dbt(
-        self, command: str, dbt_vars: dict | None = None, *args: str
-    ) -> subprocess.CompletedProcess:
+    def dbt(self, command: str, dbt_vars: dict | None = None, *args: str) -> subprocess.CompletedProcess:
         argv = [DBT, command, *args]
         if dbt_vars:
             argv += ["--vars", json.dumps(dbt_vars)]
@@ -98,7 +96,5 @@ def online_retail_parquet() -> Path:
     if not path.exists():
         if os.environ.get("CI"):
             pytest.fail(f"CI must have the real data at {path}")
-        pytest.skip(
-            f"the real Online Retail data is not at {path} (only CI and developers have it)"
-        )
+        pytest.skip(f"the real Online Retail data is not at {path} (only CI and developers have it)")
     return path

@@ -79,9 +79,7 @@ def test_awkward_count_across_chunks_is_exact(tmp_path) -> None:
     written = write_transactions(path, 12_345, seed=5, chunk_lines=1_000)
     assert written == 12_345
     metadata = pq.ParquetFile(path).metadata
-    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == (
-        [1_000] * 12 + [345]
-    )
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == ([1_000] * 12 + [345])
     table = pq.read_table(path)
     assert table.schema.equals(EXPECTED_SCHEMA)
     # The chunk size splits the same rows differently; it never changes them.

@@ -8,8 +8,10 @@ import pytest
 
 from segmentation.kmeans import (
     SegmentationError,
+    SegmentationRun,
     assign_to_nearest,
     choose_elbow_k,
+    customer_ids_and_features,
     fit_clusters,
     prepare_features,
     prepare_features_with_scaling,
@@ -169,6 +171,7 @@ def test_auto_picks_four_for_four_equidistant_blobs():
     silhouettes = [point.silhouette for point in selection.curve]
     assert silhouettes[0] is None
     assert max(silhouettes[1:]) == silhouettes[3] > 0.9
+    assert_one_cluster_per_blob(fit_clusters(features, selection.chosen_k).cluster_id, blob)
 
 
 def test_an_explicit_k_is_chosen_and_the_curve_is_still_computed():
@@ -187,10 +190,13 @@ def test_an_explicit_k_is_chosen_and_the_curve_is_still_computed():
 def test_the_k_range_is_clipped_to_the_distinct_customers():
     table = rfm_table([1, 1, 50, 50, 300, 300], [9, 9, 3, 3, 1, 1], [900.0, 900, 90, 90, 9, 9])
 
-    selection_table, assignment = segment_customers(table)
+    run = run_segmentation(table)
 
-    assert selection_table.column("k").to_pylist() == [1, 2, 3]
-    assert assignment.column("cluster_id").to_pylist() in ([1, 1, 2, 2, 2, 2], [1, 1, 2, 2, 3, 3])
+    assert run.selection_table.column("k").to_pylist() == [1, 2, 3]
+    # Three points give kneedle no knee; k=3 separates the pairs perfectly (silhouette 1).
+    assert (run.selection.chosen_k, run.selection.method) == (3, "best_silhouette")
+    assert run.selection.curve[2].silhouette == pytest.approx(1.0)
+    assert run.assignment_table.column("cluster_id").to_pylist() == [1, 1, 2, 2, 3, 3]
 
 
 # ---- clusters --------------------------------------------------------------------------------
@@ -202,7 +208,6 @@ def test_the_best_blob_is_cluster_one_and_the_worst_is_cluster_k():
 
     clusters = fit_clusters(features, 4, scaling=scaling)
 
-    assert_one_cluster_per_blob(clusters.cluster_id, blob)
     np.testing.assert_array_equal(clusters.cluster_id, blob + 1)
     assert clusters.cluster_id.dtype == np.int32
 
@@ -224,9 +229,7 @@ def test_distances_are_euclidean_to_the_nearest_centroid_in_scaled_space():
 
     clusters = fit_clusters(features, 3)
 
-    all_distances = np.linalg.norm(
-        features[:, np.newaxis, :] - clusters.centroids_scaled[np.newaxis], axis=2
-    )
+    all_distances = np.linalg.norm(features[:, np.newaxis, :] - clusters.centroids_scaled[np.newaxis], axis=2)
     np.testing.assert_allclose(clusters.distance_to_centroid, all_distances.min(axis=1))
     np.testing.assert_array_equal(clusters.cluster_id, all_distances.argmin(axis=1) + 1)
 
@@ -269,9 +272,7 @@ def test_permuting_the_rows_gives_each_customer_the_same_cluster(sizes):
 
     def by_customer(run):
         rows = run.assignment_table.to_pylist()
-        return {
-            row["customer_id"]: (row["cluster_id"], row["distance_to_centroid"]) for row in rows
-        }
+        return {row["customer_id"]: (row["cluster_id"], row["distance_to_centroid"]) for row in rows}
 
     assert original.selection.chosen_k == permuted.selection.chosen_k
     assert by_customer(original) == by_customer(permuted)
@@ -282,9 +283,7 @@ def test_sampled_fitting_still_assigns_every_customer():
     recency, frequency, monetary, blob = ranked_blobs()
     table = rfm_table(recency, frequency, monetary)
 
-    run = run_segmentation(
-        table, k=4, sample_size=60, silhouette_sample_size=30, fit_sample_size=90
-    )
+    run = run_segmentation(table, k=4, sample_size=60, silhouette_sample_size=30, fit_sample_size=90)
 
     assert run.selection.sample_rows == 60
     assert run.clusters.fit_rows == 90
@@ -341,6 +340,21 @@ def test_fewer_distinct_customers_than_k_names_both_numbers():
         segment_customers(table, k=5)
     with pytest.raises(SegmentationError, match="k=4 .* only 3 distinct"):
         fit_clusters(prepare_features([1, 1, 50, 300], [9, 9, 3, 1], [900, 900, 90, 9]), 4)
+
+
+def test_a_sample_missing_the_rare_customers_says_so_and_auto_still_works():
+    # 9997 identical customers and 3 rare ones: a 10-row sample almost surely sees only the former.
+    common = 9997
+    table = rfm_table(
+        [10] * common + [1, 100, 300], [5] * common + [50, 2, 1], [100.0] * common + [9e3, 30, 5]
+    )
+
+    with pytest.raises(SegmentationError, match="k=3 .* 10-row sample .* only 1 distinct"):
+        segment_customers(table, k=3, sample_size=10)
+    selection, assignment = segment_customers(table, sample_size=10)
+
+    assert selection.column("k").to_pylist() == [1]
+    assert set(assignment.column("cluster_id").to_pylist()) == {1}
 
 
 @pytest.mark.parametrize(
@@ -405,6 +419,17 @@ def test_output_tables_have_exact_schemas_and_one_chosen_k():
             ("centroid_monetary", pa.float64()),
         ]
     )
-    assert run.centroid_table.column("cluster_id").to_pylist() == list(
-        range(1, run.selection.chosen_k + 1)
-    )
+    assert run.centroid_table.column("cluster_id").to_pylist() == list(range(1, run.selection.chosen_k + 1))
+
+
+def test_the_pieces_used_by_separate_dbt_models_give_the_same_tables_as_one_run():
+    recency, frequency, monetary, _ = ranked_blobs()
+    table = rfm_table(recency, frequency, monetary)
+
+    customer_id, features, scaling = customer_ids_and_features(table)
+    selection = select_k(features, k="auto")
+    clusters = fit_clusters(features, selection.chosen_k, scaling=scaling)
+    run = run_segmentation(table)
+
+    assert selection.to_arrow().equals(run.selection_table)
+    assert SegmentationRun.assignment_of(customer_id, clusters).equals(run.assignment_table)

@@ -13,9 +13,7 @@ SAMPLE = PROJECT_DIR / "data" / "sample" / "transactions.parquet"
 def expected_rfm_with_pandas(path) -> pd.DataFrame:
     """The default rules, computed independently of the SQL: distinct purchase invoices, net spend."""
     lines = pd.read_parquet(path)
-    lines = lines[
-        lines["CustomerID"].notna() & (lines["Quantity"] != 0) & (lines["UnitPrice"] >= 0)
-    ]
+    lines = lines[lines["CustomerID"].notna() & (lines["Quantity"] != 0) & (lines["UnitPrice"] >= 0)]
     lines = lines.assign(amount=lines["Quantity"] * lines["UnitPrice"])
     purchases = lines[lines["Quantity"] > 0]
     as_of = lines["InvoiceDate"].max().normalize() + pd.Timedelta(days=1)
@@ -39,13 +37,9 @@ def test_every_raw_row_is_used_or_rejected(sample_project):
 
 
 def test_rejected_lines_carry_their_reason(sample_project):
-    no_customer = duckdb.sql(
-        f"select count(*) from '{SAMPLE}' where CustomerID is null"
-    ).fetchall()[0][0]
+    no_customer = duckdb.sql(f"select count(*) from '{SAMPLE}' where CustomerID is null").fetchall()[0][0]
     reasons = dict(
-        sample_project.query(
-            "select rejection_reason, count(*) from transactions_rejected group by 1"
-        )
+        sample_project.query("select rejection_reason, count(*) from transactions_rejected group by 1")
     )
     assert reasons["no customer"] == no_customer
     assert set(reasons) <= {
@@ -75,9 +69,7 @@ def test_rfm_values_match_an_independent_pandas_computation(sample_project):
 def test_ntile_scores_split_customers_evenly_and_best_is_highest(sample_project):
     customers = sample_project.scalar("select count(*) from customer_rfm_scores")
     for score in ("r_score", "f_score", "m_score"):
-        sizes = dict(
-            sample_project.query(f"select {score}, count(*) from customer_rfm_scores group by 1")
-        )
+        sizes = dict(sample_project.query(f"select {score}, count(*) from customer_rfm_scores group by 1"))
         assert sorted(sizes) == [1, 2, 3, 4]
         assert max(sizes.values()) - min(sizes.values()) <= 1
         assert sum(sizes.values()) == customers
@@ -133,9 +125,7 @@ def test_as_of_date_rejects_later_rows_and_moves_recency(project):
     later_rows = duckdb.sql(
         f"select count(*) from '{SAMPLE}' where InvoiceDate >= date '2022-07-01' and CustomerID is not null"
     ).fetchall()[0][0]
-    reasons = dict(
-        project.query("select rejection_reason, count(*) from transactions_rejected group by 1")
-    )
+    reasons = dict(project.query("select rejection_reason, count(*) from transactions_rejected group by 1"))
     assert reasons["on or after the as-of date"] > 0
     assert reasons["on or after the as-of date"] <= later_rows
     assert (

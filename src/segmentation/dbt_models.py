@@ -1,0 +1,70 @@
+"""What the dbt Python models call: their options, the K-means package, and Arrow tables back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from segmentation import kmeans
+
+RFM_COLUMNS = ", ".join(kmeans.INPUT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class KMeansOptions:
+    """The kmeans_* vars, handed to the Python models through their config."""
+
+    k: int | str
+    k_min: int
+    k_max: int
+    seed: int
+    sample_size: int
+    silhouette_sample_size: int
+
+    @classmethod
+    def from_text(cls, *, k, k_min, k_max, seed, sample_size, silhouette_sample_size) -> KMeansOptions:
+        """Config values arrive as rendered text ("auto", "9"): turn them back into numbers."""
+        k = str(k)
+        return cls(
+            k=k if k == "auto" else int(k),
+            k_min=int(k_min),
+            k_max=int(k_max),
+            seed=int(seed),
+            sample_size=int(sample_size),
+            silhouette_sample_size=int(silhouette_sample_size),
+        )
+
+
+def model_selection_table(customers, options: KMeansOptions) -> pa.Table:
+    """The k curve (k, inertia, silhouette, is_chosen) for the table kmeans_model_selection."""
+    _, features, _ = kmeans.customer_ids_and_features(customers)
+    selection = kmeans.select_k(
+        features,
+        k_min=options.k_min,
+        k_max=options.k_max,
+        k=options.k,
+        seed=options.seed,
+        sample_size=options.sample_size,
+        silhouette_sample_size=options.silhouette_sample_size,
+    )
+    return selection.to_arrow()
+
+
+def chosen_k(selection: pa.Table) -> int:
+    """The one k marked is_chosen in the model-selection table."""
+    chosen = [
+        k
+        for k, is_chosen in zip(*selection.select(["k", "is_chosen"]).to_pydict().values(), strict=True)
+        if is_chosen
+    ]
+    if len(chosen) != 1:
+        raise kmeans.SegmentationError(f"kmeans_model_selection must mark exactly one k; it marks {chosen}")
+    return chosen[0]
+
+
+def cluster_assignment_table(customers, k: int, *, seed: int) -> pa.Table:
+    """customer_id, cluster_id (1 = best) and distance_to_centroid for every customer."""
+    customer_id, features, scaling = kmeans.customer_ids_and_features(customers)
+    clusters = kmeans.fit_clusters(features, k, seed, scaling=scaling)
+    return kmeans.SegmentationRun.assignment_of(customer_id, clusters)

@@ -1,0 +1,46 @@
+-- The customer segment table for BI: one row per customer with both methods side by side.
+with
+
+scores as (
+    select * from {{ ref('customer_rfm_scores') }}
+),
+
+segments as (
+    select * from {{ ref('customer_rfm_segments') }}
+),
+
+clusters as (
+    select * from {{ ref('customer_clusters') }}
+),
+
+profiles as (
+    select * from {{ ref('cluster_profiles') }}
+),
+
+final as (
+    select
+        scores.customer_id,
+        scores.recency_days,
+        scores.frequency,
+        scores.monetary,
+        scores.r_score,
+        scores.f_score,
+        scores.m_score,
+        scores.rfm_cell,
+        scores.rfm_score,
+        scores.rfm_tier_rank,
+        scores.rfm_tier,
+        segments.rfm_segment,
+        clusters.cluster_id,
+        profiles.cluster_label,
+        clusters.distance_to_centroid,
+        scores.first_purchase_date,
+        scores.last_purchase_date,
+        scores.as_of_date
+    from scores
+    inner join segments on scores.customer_id = segments.customer_id
+    inner join clusters on scores.customer_id = clusters.customer_id
+    inner join profiles on clusters.cluster_id = profiles.cluster_id
+)
+
+select * from final

@@ -1,0 +1,87 @@
+-- Customers, revenue and typical R, F, M per tier, per named segment and per cluster, for BI.
+with
+
+customers as (
+    select * from {{ ref('dim_customer_segments') }}
+),
+
+segment_map as (
+    select * from {{ ref('rfm_segment_map') }}
+),
+
+-- Named segments are ordered by the best grid cell they cover.
+segment_order as (
+    select
+        rfm_segment,
+        row_number() over (order by max(r_quintile + fm_quintile) desc, max(r_quintile) desc, rfm_segment asc)
+        as segment_order
+    from segment_map
+    group by rfm_segment
+),
+
+by_tier as (
+    select
+        'tier' as grouping,
+        rfm_tier as segment,
+        min(rfm_tier_rank) as segment_order,
+        {{ rfm_summary_columns() }}
+    from customers
+    group by rfm_tier
+),
+
+by_segment as (
+    select
+        'segment' as grouping,
+        customers.rfm_segment as segment,
+        min(segment_order.segment_order) as segment_order,
+        {{ rfm_summary_columns() }}
+    from customers
+    inner join segment_order on customers.rfm_segment = segment_order.rfm_segment
+    group by customers.rfm_segment
+),
+
+by_cluster as (
+    select
+        'cluster' as grouping,
+        cluster_label as segment,
+        min(cluster_id) as segment_order,
+        {{ rfm_summary_columns() }}
+    from customers
+    group by cluster_label
+),
+
+groups as (
+    select * from by_tier
+    union all
+    select * from by_segment
+    union all
+    select * from by_cluster
+),
+
+totals as (
+    select
+        count(*) as all_customers,
+        sum(monetary) as all_revenue
+    from customers
+),
+
+final as (
+    select
+        groups.grouping,
+        groups.segment,
+        cast(groups.segment_order as {{ dbt.type_int() }}) as segment_order,
+        groups.customers,
+        groups.customers * 1.0 / totals.all_customers as customer_share,
+        groups.revenue,
+        groups.revenue / nullif(totals.all_revenue, 0) as revenue_share,
+        groups.mean_recency_days,
+        groups.median_recency_days,
+        groups.mean_frequency,
+        groups.median_frequency,
+        groups.mean_monetary,
+        groups.median_monetary
+    from groups
+    cross join totals
+)
+
+select * from final

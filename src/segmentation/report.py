@@ -1,0 +1,704 @@
+"""HTML report of the segmentation marts: PNG charts drawn headless and summary tables.
+
+`render_report` opens the DuckDB warehouse read-only, reads the marts (``dim_customer_segments``,
+``segment_summary``, ``tier_cluster_comparison``, ``cluster_profiles``, ``kmeans_model_selection``)
+and writes ``index.html`` with its charts into one folder. The page references only files written
+beside it and loads nothing from the network.
+
+The ``plot_*`` functions take the loaded `Marts` and return a matplotlib `Figure` built without
+pyplot (no global state, no display needed), so the notebook can show the same charts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from functools import wraps
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+REQUIRED_TABLES = (
+    "dim_customer_segments",
+    "segment_summary",
+    "tier_cluster_comparison",
+    "cluster_profiles",
+    "kmeans_model_selection",
+)
+SCATTER_SAMPLE_SIZE = 5_000
+SCATTER_SEED = 42
+DPI = 110
+CUSTOMERS_COLOUR = "#4C72B0"
+REVENUE_COLOUR = "#DD8452"
+
+
+class ReportError(RuntimeError):
+    """The warehouse cannot be reported on (missing file or tables); the message says what to do."""
+
+
+def default_database() -> Path:
+    """The warehouse the build writes: $SEGMENTS_DB, else warehouse/segments.duckdb in the project."""
+    configured = os.environ.get("SEGMENTS_DB")
+    return Path(configured) if configured else PROJECT_DIR / "warehouse" / "segments.duckdb"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the marts
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Marts:
+    """Everything the report shows, read from the warehouse in one read-only session."""
+
+    as_of_date: date
+    customers: int
+    revenue: float
+    chosen_k: int
+    tiers: pd.DataFrame
+    segments: pd.DataFrame
+    cluster_profiles: pd.DataFrame
+    model_selection: pd.DataFrame
+    tier_cluster: pd.DataFrame
+    scores: pd.DataFrame
+    rfm_values: pd.DataFrame
+    sample: pd.DataFrame
+
+
+def load_marts(
+    database: Path, sample_size: int = SCATTER_SAMPLE_SIZE, seed: int = SCATTER_SEED
+) -> Marts:
+    """Read the marts the report needs; raises ReportError when the warehouse is not built."""
+    database = Path(database)
+    if not database.is_file():
+        raise ReportError(f"No warehouse at {database}: run `make build` (or dbt build) first.")
+    with duckdb.connect(str(database), read_only=True) as connection:
+        check_tables(connection)
+        summary = query(connection, "select * from segment_summary order by grouping, segment_order")
+        selection = query(connection, "select * from kmeans_model_selection order by k")
+        headline = connection.sql(
+            "select max(as_of_date), count(*), sum(monetary) from dim_customer_segments"
+        ).fetchall()[0]
+        return Marts(
+            as_of_date=headline[0],
+            customers=int(headline[1]),
+            revenue=float(headline[2] or 0.0),
+            chosen_k=int(selection.loc[selection["is_chosen"], "k"].iloc[0]),
+            tiers=summary[summary["grouping"] == "tier"].reset_index(drop=True),
+            segments=summary[summary["grouping"] == "segment"].reset_index(drop=True),
+            cluster_profiles=query(connection, "select * from cluster_profiles order by cluster_id"),
+            model_selection=selection,
+            tier_cluster=query(
+                connection, "select * from tier_cluster_comparison order by rfm_tier_rank, cluster_id"
+            ),
+            scores=query(connection, SCORES_SQL),
+            rfm_values=query(connection, "select recency_days, frequency, monetary from dim_customer_segments"),
+            sample=query(connection, SAMPLE_SQL, [seed, sample_size]),
+        )
+
+
+# Customers per score value of R, F and M, and per score sum and tier.
+SCORES_SQL = """
+select 'recency' as measure, r_score as score, rfm_tier, rfm_tier_rank, count(*) as customers
+from dim_customer_segments group by all
+union all
+select 'frequency', f_score, rfm_tier, rfm_tier_rank, count(*) from dim_customer_segments group by all
+union all
+select 'monetary', m_score, rfm_tier, rfm_tier_rank, count(*) from dim_customer_segments group by all
+union all
+select 'rfm_score', rfm_score, rfm_tier, rfm_tier_rank, count(*) from dim_customer_segments group by all
+order by measure, score, rfm_tier_rank
+"""
+
+# A seeded sample that does not depend on row order or threads: the smallest hashes of the ids.
+SAMPLE_SQL = """
+select customer_id, recency_days, frequency, monetary, rfm_tier, rfm_tier_rank, cluster_id, cluster_label
+from dim_customer_segments
+order by hash(customer_id, $1), customer_id
+limit $2
+"""
+
+
+def check_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    present = {row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()}
+    missing = [name for name in REQUIRED_TABLES if name not in present]
+    if missing:
+        raise ReportError(f"The warehouse lacks {', '.join(missing)}: run `make build` (or dbt build) first.")
+
+
+def query(connection: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    return connection.execute(sql, params).df() if params else connection.sql(sql).df()
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart helpers
+# ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def chart_style() -> Iterator[None]:
+    """Seaborn's look for the figures made inside, without touching global rcParams."""
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.85):
+        yield
+
+
+def styled(plot: Callable[..., Figure]) -> Callable[..., Figure]:
+    @wraps(plot)
+    def wrapper(*args, **kwargs) -> Figure:
+        with chart_style():
+            return plot(*args, **kwargs)
+
+    return wrapper
+
+
+def new_figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)  # headless: the figure renders with Agg whatever backend is active
+    return figure
+
+
+def figure_png(figure: Figure) -> bytes:
+    """The figure as PNG bytes (for the notebook: IPython.display.Image(figure_png(fig)))."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def wrap_label(label: str, width: int = 18) -> str:
+    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+def tier_colours(tiers: Sequence[str]) -> dict[str, tuple]:
+    """One colour per tier label, given best first: dark = best."""
+    return dict(zip(tiers, sns.color_palette("viridis", len(tiers)), strict=True))
+
+
+def cluster_colours(labels: Sequence[str]) -> dict[str, tuple]:
+    """One qualitative colour per cluster label, given in cluster_id order."""
+    palette = "tab10" if len(labels) <= 10 else "husl"
+    return dict(zip(labels, sns.color_palette(palette, len(labels)), strict=True))
+
+
+def tier_order(marts: Marts) -> list[str]:
+    return marts.tiers.sort_values("segment_order")["segment"].tolist()
+
+
+def cluster_order(marts: Marts) -> list[str]:
+    return marts.cluster_profiles.sort_values("cluster_id")["cluster_label"].tolist()
+
+
+def annotate_bars(ax, bars, labels: Sequence[str], horizontal: bool = False) -> None:
+    ax.bar_label(bars, labels=labels, padding=2, fontsize="small")
+    # Room for the labels beyond the longest bar.
+    if horizontal:
+        ax.set_xlim(right=ax.get_xlim()[1] * 1.15)
+    else:
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.12)
+
+
+def thousands(value: float, _position=None) -> str:
+    return f"{value:,.0f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+# ---------------------------------------------------------------------------------------------
+
+
+@styled
+def plot_tier_shares(marts: Marts) -> Figure:
+    """Side-by-side bars per tier: share of customers and share of revenue."""
+    tiers = marts.tiers.sort_values("segment_order")
+    figure = new_figure(8, 4.8)
+    ax = figure.subplots()
+    positions = np.arange(len(tiers))
+    width = 0.4
+    for offset, column, label, colour in (
+        (-width / 2, "customer_share", "share of customers", CUSTOMERS_COLOUR),
+        (width / 2, "revenue_share", "share of revenue", REVENUE_COLOUR),
+    ):
+        bars = ax.bar(positions + offset, tiers[column], width, label=label, color=colour)
+        annotate_bars(ax, bars, [f"{share:.0%}" for share in tiers[column]])
+    ax.set_xticks(
+        positions,
+        [f"{tier}\n{count:,} customers" for tier, count in zip(tiers["segment"], tiers["customers"], strict=True)],
+    )
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("loyalty tier (best first)")
+    ax.set_ylabel("share of all customers / revenue (%)")
+    ax.set_title(f"Loyalty tiers: customers vs revenue ({marts.customers:,} customers)")
+    ax.legend(loc="upper right")
+    return figure
+
+
+@styled
+def plot_segment_shares(marts: Marts) -> Figure:
+    """Horizontal bars per named RFM segment, best at the top: share of customers and of revenue."""
+    segments = marts.segments.sort_values("segment_order", ascending=False)
+    figure = new_figure(8, max(3.5, 0.45 * len(segments) + 1.5))
+    ax = figure.subplots()
+    positions = np.arange(len(segments))
+    height = 0.4
+    for offset, column, label, colour in (
+        (height / 2, "customer_share", "share of customers", CUSTOMERS_COLOUR),
+        (-height / 2, "revenue_share", "share of revenue", REVENUE_COLOUR),
+    ):
+        bars = ax.barh(positions + offset, segments[column], height, label=label, color=colour)
+        annotate_bars(ax, bars, [f"{share:.1%}" for share in segments[column]], horizontal=True)
+    ax.set_yticks(positions, segments["segment"])
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("share of all customers / revenue (%)")
+    ax.set_ylabel("named RFM segment (best at the top)")
+    ax.set_title("Named RFM segments: customers vs revenue")
+    # Handles in the order the bars are stacked on the page.
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, labels, loc="lower right")
+    return figure
+
+
+def integer_log_bins(maximum: float, count: int = 30) -> np.ndarray:
+    """Bin edges around whole numbers, evenly spaced on a log scale (frequency is a count)."""
+    centres = np.unique(np.round(np.geomspace(1, max(maximum, 2) + 1, count)))
+    return np.append(centres, centres[-1] + 1) - 0.5
+
+
+def mark_median(ax, values: np.ndarray, unit: str) -> None:
+    median = float(np.median(values))
+    ax.axvline(median, color="black", linestyle="--", linewidth=1, label=f"median {median:,.0f} {unit}")
+    ax.legend(loc="upper right", fontsize="small")
+
+
+@styled
+def plot_rfm_distributions(marts: Marts) -> Figure:
+    """Histograms of recency, frequency (log) and positive monetary values (log)."""
+    values = marts.rfm_values
+    figure = new_figure(13, 4.4)
+    recency_ax, frequency_ax, monetary_ax = figure.subplots(1, 3)
+
+    recency = values["recency_days"].to_numpy()
+    recency_ax.hist(recency, bins=30, color=CUSTOMERS_COLOUR)
+    mark_median(recency_ax, recency, "days")
+    recency_ax.set(title="Recency", xlabel="days since the last purchase", ylabel="customers")
+
+    frequency = values["frequency"].to_numpy()
+    frequency_ax.hist(frequency, bins=integer_log_bins(frequency.max()), color=CUSTOMERS_COLOUR)
+    frequency_ax.set_xscale("log")
+    frequency_ax.xaxis.set_major_formatter(FuncFormatter(thousands))
+    mark_median(frequency_ax, frequency, "purchases")
+    frequency_ax.set(title="Frequency", xlabel="purchases (log scale)", ylabel="customers")
+
+    monetary = values["monetary"].to_numpy()
+    positive = monetary[monetary > 0]
+    left_out = len(monetary) - len(positive)
+    if len(positive):
+        edges = np.geomspace(positive.min(), positive.max(), 31)
+        monetary_ax.hist(positive, bins=edges, color=CUSTOMERS_COLOUR)
+        monetary_ax.set_xscale("log")
+        monetary_ax.xaxis.set_major_formatter(FuncFormatter(thousands))
+        mark_median(monetary_ax, positive, "")
+    monetary_ax.set(
+        title=f"Monetary (positive values; {left_out:,} customers ≤ 0 not shown)",
+        xlabel="spend in source currency (log scale)",
+        ylabel="customers",
+    )
+    figure.suptitle(f"Distributions of recency, frequency and monetary value ({marts.customers:,} customers)")
+    return figure
+
+
+@styled
+def plot_score_distributions(marts: Marts) -> Figure:
+    """Customers per R, F, M score, and per score sum coloured by the tier it falls in."""
+    scores = marts.scores
+    figure = new_figure(13, 4.6)
+    by_measure_ax, by_sum_ax = figure.subplots(1, 2, width_ratios=[1, 1.3])
+
+    per_score = (
+        scores[scores["measure"] != "rfm_score"]
+        .groupby(["score", "measure"])["customers"]
+        .sum()
+        .unstack("measure")
+        .fillna(0)[["recency", "frequency", "monetary"]]
+    )
+    per_score.plot.bar(ax=by_measure_ax, rot=0, width=0.8, color=sns.color_palette("deep", 3))
+    by_measure_ax.set(
+        title="Customers per score (higher = better)",
+        xlabel="score",
+        ylabel="customers",
+    )
+    by_measure_ax.legend(title="measure", loc="upper left", fontsize="small")
+
+    sums = scores[scores["measure"] == "rfm_score"]
+    colours = tier_colours(tier_order(marts))
+    bottom = pd.Series(0.0, index=sorted(sums["score"].unique()))
+    for tier, colour in colours.items():
+        counts = sums[sums["rfm_tier"] == tier].set_index("score")["customers"].reindex(bottom.index, fill_value=0)
+        by_sum_ax.bar(bottom.index, counts, bottom=bottom, color=colour, width=0.8)
+        bottom += counts
+    handles = [Line2D([], [], marker="s", linestyle="", color=colours[t], markersize=9) for t in colours]
+    by_sum_ax.legend(handles, list(colours), title="tier", loc="upper left", fontsize="small")
+    by_sum_ax.set_xticks(bottom.index)
+    by_sum_ax.set(
+        title="Customers per RFM score (R + F + M), by loyalty tier",
+        xlabel="RFM score (sum of the three scores)",
+        ylabel="customers",
+    )
+    return figure
+
+
+LOG_AXES = (
+    ("recency_days", "recency (days, log)"),
+    ("frequency", "frequency (purchases, log)"),
+    ("monetary", "monetary (spend, log)"),
+)
+
+
+def log_feature(values: pd.Series) -> np.ndarray:
+    """The K-means feature: values <= 0 are set to 1, then the natural log."""
+    return np.log(np.clip(values.to_numpy(dtype=float), 1, None))
+
+
+def set_log_ticks(set_ticks: Callable, values: np.ndarray) -> None:
+    """Ticks at powers of ten shown as the original values; 1 stands for every value <= 1."""
+    powers = 10.0 ** np.arange(0, int(np.ceil(values.max() / np.log(10))) + 1)
+    labels = ["≤1" if power == 1 else thousands(power) for power in powers]
+    set_ticks(np.log(powers), labels)
+
+
+def scatter_title(marts: Marts, coloured_by: str) -> str:
+    shown = len(marts.sample)
+    if shown < marts.customers:
+        scope = f"random sample of {shown:,} of {marts.customers:,} customers (seed {SCATTER_SEED})"
+    else:
+        scope = f"all {shown:,} customers"
+    return f"Customers in log R, F, M space by {coloured_by}\n{scope}; values ≤ 1 drawn at 1"
+
+
+def plot_scatter_3d(marts: Marts, column: str, colours: dict[str, tuple], legend_title: str) -> Figure:
+    """3-D scatter of the sampled customers; point colours and legend come from the same mapping."""
+    sample = marts.sample
+    figure = new_figure(9, 7)
+    ax = figure.add_subplot(projection="3d")
+    coordinates = [log_feature(sample[name]) for name, _ in LOG_AXES]
+    point_colours = [colours[label] for label in sample[column]]
+    ax.scatter(*coordinates, c=point_colours, s=8, alpha=0.6, depthshade=False, linewidths=0)
+    for axis, values, (_, label) in zip(("x", "y", "z"), coordinates, LOG_AXES, strict=True):
+        set_log_ticks(getattr(ax, f"set_{axis}ticks"), values)
+        getattr(ax, f"set_{axis}label")(label, labelpad=8)
+    ax.set_box_aspect(None, zoom=0.88)
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=colour, markersize=8, label=label)
+        for label, colour in colours.items()
+    ]
+    figure.legend(handles=handles, title=legend_title, loc="outside lower center", ncols=min(len(handles), 3))
+    figure.suptitle(scatter_title(marts, legend_title))
+    return figure
+
+
+@styled
+def plot_scatter_by_tier(marts: Marts) -> Figure:
+    return plot_scatter_3d(marts, "rfm_tier", tier_colours(tier_order(marts)), "loyalty tier")
+
+
+@styled
+def plot_scatter_by_cluster(marts: Marts) -> Figure:
+    return plot_scatter_3d(marts, "cluster_label", cluster_colours(cluster_order(marts)), "K-means cluster")
+
+
+@styled
+def plot_elbow(marts: Marts) -> Figure:
+    """Inertia against k with the chosen k marked, and silhouette on a second axis."""
+    selection = marts.model_selection
+    figure = new_figure(8, 5)
+    inertia_ax = figure.subplots()
+    silhouette_ax = inertia_ax.twinx()
+    silhouette_ax.grid(False)
+    inertia_colour, silhouette_colour = sns.color_palette("deep", 2)
+
+    inertia_ax.plot(selection["k"], selection["inertia"], marker="o", color=inertia_colour)
+    silhouette_ax.plot(selection["k"], selection["silhouette"], marker="s", linestyle=":", color=silhouette_colour)
+    chosen = selection[selection["is_chosen"]].iloc[0]
+    inertia_ax.axvline(chosen["k"], color="grey", linestyle="--", linewidth=1)
+    inertia_ax.plot(chosen["k"], chosen["inertia"], marker="*", markersize=18, color="crimson", linestyle="")
+
+    inertia_ax.set_xticks(selection["k"])
+    inertia_ax.set_xlabel("number of clusters k")
+    inertia_ax.set_ylabel("inertia (sum of squared distances, scaled log features)", color=inertia_colour)
+    silhouette_ax.set_ylabel("silhouette score (-1..1, higher = better separated)", color=silhouette_colour)
+    inertia_ax.set_title(f"K-means model selection: elbow at k = {int(chosen['k'])}")
+    handles = [
+        Line2D([], [], marker="o", color=inertia_colour, label="inertia"),
+        Line2D([], [], marker="s", linestyle=":", color=silhouette_colour, label="silhouette (none for k = 1)"),
+        Line2D([], [], marker="*", markersize=14, linestyle="", color="crimson", label=f"chosen k = {chosen['k']}"),
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=3)
+    return figure
+
+
+def tier_cluster_matrix(marts: Marts, column: str) -> pd.DataFrame:
+    """Tiers (rows, best first) x cluster labels (columns, by id) of one comparison column."""
+    matrix = marts.tier_cluster.pivot_table(index="rfm_tier", columns="cluster_label", values=column, aggfunc="sum")
+    return matrix.reindex(index=tier_order(marts), columns=cluster_order(marts)).fillna(0)
+
+
+@styled
+def plot_tier_cluster_heatmap(marts: Marts) -> Figure:
+    """Customers per tier x cluster, annotated with the count, share of the tier and of the cluster."""
+    counts = tier_cluster_matrix(marts, "customers")
+    of_tier = tier_cluster_matrix(marts, "share_of_tier")
+    of_cluster = tier_cluster_matrix(marts, "share_of_cluster")
+    annotations = np.vectorize(lambda n, t, c: f"{n:,.0f}\n{t:.0%} of tier\n{c:.0%} of cluster")(
+        counts.to_numpy(), of_tier.to_numpy(), of_cluster.to_numpy()
+    )
+    figure = new_figure(max(7, 1.9 * counts.shape[1] + 2.5), max(4, 0.9 * counts.shape[0] + 2))
+    ax = figure.subplots()
+    sns.heatmap(
+        counts,
+        annot=annotations,
+        fmt="",
+        cmap="Blues",
+        linewidths=0.5,
+        annot_kws={"fontsize": "small"},
+        cbar_kws={"label": "customers"},
+        ax=ax,
+    )
+    ax.set_xticklabels([wrap_label(label) for label in counts.columns], rotation=0)
+    ax.set_yticklabels(counts.index, rotation=0)
+    ax.set_xlabel("K-means cluster")
+    ax.set_ylabel("loyalty tier")
+    ax.set_title("How the two methods agree: customers per loyalty tier and K-means cluster")
+    return figure
+
+
+PROFILE_MEASURES = (
+    ("median_recency_days", "median recency (days)", "{:,.0f}"),
+    ("median_frequency", "median frequency (purchases)", "{:,.1f}"),
+    ("median_monetary", "median monetary (spend)", "{:,.0f}"),
+)
+
+
+@styled
+def plot_cluster_profiles(marts: Marts) -> Figure:
+    """Median recency, frequency and monetary value per cluster, one panel per measure."""
+    profiles = marts.cluster_profiles.sort_values("cluster_id", ascending=False)
+    colours = cluster_colours(cluster_order(marts))
+    figure = new_figure(13, max(3.5, 0.6 * len(profiles) + 2))
+    axes = figure.subplots(1, len(PROFILE_MEASURES), sharey=True)
+    positions = np.arange(len(profiles))
+    bar_colours = [colours[label] for label in profiles["cluster_label"]]
+    for ax, (column, label, number_format) in zip(axes, PROFILE_MEASURES, strict=True):
+        bars = ax.barh(positions, profiles[column], color=bar_colours)
+        annotate_bars(ax, bars, [number_format.format(value) for value in profiles[column]], horizontal=True)
+        ax.set_xlabel(label)
+        ax.set_title(label.split(" (")[0].capitalize())
+    axes[0].set_yticks(
+        positions,
+        [
+            f"{wrap_label(name, 22)}\n({count:,} customers)"
+            for name, count in zip(profiles["cluster_label"], profiles["customers"], strict=True)
+        ],
+    )
+    axes[0].set_ylabel("K-means cluster (1 = best)")
+    figure.suptitle("Cluster profiles: typical recency, frequency and spend (lower recency = more recent)")
+    return figure
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    file_name: str
+    caption: str
+    plot: Callable[[Marts], Figure]
+
+
+CHARTS = (
+    Chart("tier_shares.png", "Share of customers and of revenue per loyalty tier, best tier first.", plot_tier_shares),
+    Chart(
+        "segment_shares.png",
+        "Share of customers and of revenue per named RFM segment, best segment at the top.",
+        plot_segment_shares,
+    ),
+    Chart(
+        "rfm_distributions.png",
+        "Distributions of recency (days), frequency (purchases, log scale) and positive monetary values "
+        "(log scale); the dashed line marks the median.",
+        plot_rfm_distributions,
+    ),
+    Chart(
+        "score_distributions.png",
+        "Customers per R, F and M score, and per RFM score sum coloured by the tier it falls in.",
+        plot_score_distributions,
+    ),
+    Chart(
+        "scatter_3d_tiers.png",
+        "Customers in log recency, frequency and monetary space (the K-means features), coloured by tier.",
+        plot_scatter_by_tier,
+    ),
+    Chart(
+        "scatter_3d_clusters.png",
+        "The same customers coloured by K-means cluster.",
+        plot_scatter_by_cluster,
+    ),
+    Chart(
+        "elbow.png",
+        "K-means inertia and silhouette score for each k tried; the star marks the chosen k.",
+        plot_elbow,
+    ),
+    Chart(
+        "tier_cluster_heatmap.png",
+        "Customers in each loyalty tier x K-means cluster pair, with the share of the tier and of the cluster.",
+        plot_tier_cluster_heatmap,
+    ),
+    Chart(
+        "cluster_profiles.png",
+        "Median recency, frequency and monetary value of each K-means cluster.",
+        plot_cluster_profiles,
+    ),
+)
+
+SUMMARY_COLUMNS = {
+    "customers": ("customers", "{:,}"),
+    "customer_share": ("share of customers", "{:.1%}"),
+    "revenue": ("revenue", "{:,.0f}"),
+    "revenue_share": ("share of revenue", "{:.1%}"),
+    "median_recency_days": ("median recency (days)", "{:,.0f}"),
+    "median_frequency": ("median frequency", "{:,.1f}"),
+    "median_monetary": ("median monetary", "{:,.2f}"),
+}
+PROFILE_COLUMNS = {
+    "cluster_label": ("cluster", "{}"),
+    **SUMMARY_COLUMNS,
+    "centroid_recency_days": ("centroid recency (days)", "{:,.0f}"),
+    "centroid_frequency": ("centroid frequency", "{:,.1f}"),
+    "centroid_monetary": ("centroid monetary", "{:,.2f}"),
+    "mean_distance_to_centroid": ("mean distance to centroid", "{:.2f}"),
+}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
+.headline { display: flex; gap: 1rem; flex-wrap: wrap; }
+.headline div { background: #f2f5f9; border-radius: 6px; padding: 0.6rem 1rem; }
+.headline b { display: block; font-size: 1.5rem; }
+figure { margin: 2rem 0; }
+img { max-width: 100%; height: auto; }
+figcaption { color: #555; font-size: 0.9rem; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+"""
+
+
+def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], first: tuple[str, str]) -> str:
+    """A small HTML table: the `first` (column, header) then the given columns, formatted and escaped."""
+    layout = {first[0]: (first[1], "{}"), **{k: v for k, v in columns.items() if k != first[0]}}
+    header = "".join(f"<th>{html.escape(title)}</th>" for title, _ in layout.values())
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = "".join(
+            f"<td>{html.escape(number_format.format(record[column]))}</td>"
+            for column, (_, number_format) in layout.items()
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table>\n<thead><tr>{header}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+
+
+def render_html(marts: Marts, charts: Sequence[Chart]) -> str:
+    headline = [
+        ("customers", f"{marts.customers:,}"),
+        ("revenue", f"{marts.revenue:,.0f}"),
+        ("loyalty tiers", str(len(marts.tiers))),
+        ("chosen k (K-means clusters)", str(marts.chosen_k)),
+    ]
+    headline_html = "".join(f"<div><b>{value}</b>{html.escape(name)}</div>" for name, value in headline)
+    figures = "\n".join(
+        f'<figure><img src="{chart.file_name}" alt="{html.escape(chart.caption)}">'
+        f"<figcaption>{html.escape(chart.caption)}</figcaption></figure>"
+        for chart in charts
+    )
+    tiers = html_table(marts.tiers, SUMMARY_COLUMNS, ("segment", "tier"))
+    segments = html_table(marts.segments, SUMMARY_COLUMNS, ("segment", "named segment"))
+    profiles = html_table(marts.cluster_profiles, PROFILE_COLUMNS, ("cluster_id", "id"))
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Customer segmentation report</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>Customer segmentation report</h1>
+<p>As of {marts.as_of_date:%Y-%m-%d}: RFM loyalty tiers and K-means clusters of every customer.
+Recency counts days to the as-of date; monetary is in the source currency.</p>
+<div class="headline">{headline_html}</div>
+<h2>Loyalty tiers</h2>
+{tiers}
+<h2>Named RFM segments</h2>
+{segments}
+<h2>K-means cluster profiles</h2>
+<p>Centroids are the cluster means of the log features mapped back to original units (geometric means).</p>
+{profiles}
+<h2>Charts</h2>
+{figures}
+</body>
+</html>
+"""
+
+
+def render_report(database: Path, out_dir: Path) -> Path:
+    """Write index.html and its PNG charts into out_dir; returns the HTML path."""
+    marts = load_marts(Path(database))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for chart in CHARTS:
+        chart.plot(marts).savefig(out_dir / chart.file_name, dpi=DPI)
+    page = out_dir / "index.html"
+    page.write_text(render_html(marts, CHARTS), encoding="utf-8")
+    return page
+
+
+def parser() -> argparse.ArgumentParser:
+    arguments = argparse.ArgumentParser(prog="segmentation report", description=__doc__.splitlines()[0])
+    arguments.add_argument(
+        "--database",
+        type=Path,
+        default=default_database(),
+        help="the DuckDB warehouse (default: $SEGMENTS_DB or warehouse/segments.duckdb)",
+    )
+    arguments.add_argument("--out", type=Path, required=True, help="folder to write index.html and charts into")
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        page = render_report(args.database, args.out)
+    except (ReportError, duckdb.IOException) as error:
+        print(f"segmentation report: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {page} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -38,6 +38,12 @@ docs: venv
 	mkdir -p warehouse
 	$(BIN)/dbt docs generate
 
+report: venv
+	$(BIN)/segmentation report --out '$(OUT)'
+
+bench: venv
+	$(BIN)/segmentation bench --lines $(N)
+
 sample: venv
 	$(BIN)/segmentation generate --lines 30000 --seed 42 --out data/sample/transactions.parquet
 

@@ -60,7 +60,7 @@ labelled as (
         || case when per_cluster.centroid_frequency >= totals.typical_frequency then 'frequent' else 'occasional' end
         || ', '
         || case when per_cluster.centroid_monetary >= totals.typical_monetary then 'high spend' else 'low spend' end
-        as cluster_label
+            as cluster_label
     from per_cluster
     cross join totals
 ),

@@ -9,19 +9,20 @@ segment_map as (
     select * from {{ ref('rfm_segment_map') }}
 ),
 
--- Named segments are ordered by the best grid cell they cover.
+-- Named segments are ordered by the mean value (R + FM fifths) of the grid cells they cover, then recency.
 segment_order as (
     select
         rfm_segment,
-        row_number() over (order by max(r_quintile + fm_quintile) desc, max(r_quintile) desc, rfm_segment asc)
-        as segment_order
+        row_number() over (
+            order by avg(r_quintile + fm_quintile) desc, avg(r_quintile) desc, rfm_segment asc
+        ) as segment_order
     from segment_map
     group by rfm_segment
 ),
 
 by_tier as (
     select
-        'tier' as grouping,
+        'tier' as grouping,  -- noqa: RF04
         rfm_tier as segment,
         min(rfm_tier_rank) as segment_order,
         {{ rfm_summary_columns() }}
@@ -31,7 +32,7 @@ by_tier as (
 
 by_segment as (
     select
-        'segment' as grouping,
+        'segment' as grouping,  -- noqa: RF04
         customers.rfm_segment as segment,
         min(segment_order.segment_order) as segment_order,
         {{ rfm_summary_columns() }}
@@ -42,7 +43,7 @@ by_segment as (
 
 by_cluster as (
     select
-        'cluster' as grouping,
+        'cluster' as grouping,  -- noqa: RF04
         cluster_label as segment,
         min(cluster_id) as segment_order,
         {{ rfm_summary_columns() }}

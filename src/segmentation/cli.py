@@ -1,8 +1,9 @@
-"""Command line: `segmentation build|generate ...`, what the Makefile targets call."""
+"""Command line: `segmentation build|generate|report|bench ...`, what the Makefile targets call."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import subprocess
 import sys
@@ -84,10 +85,20 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     generate.add_argument("--seed", type=int, default=42)
     generate.set_defaults(run=run_generate)
+
+    commands.add_parser("report", help="render the HTML report with charts (see: segmentation report -h)")
+    commands.add_parser("bench", help="benchmark against the floor and the notebook (segmentation bench -h)")
     return top
 
 
+# Commands with their own argument parsers, in their own modules.
+DELEGATED = {"report": "segmentation.report", "bench": "segmentation.bench"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in DELEGATED:
+        return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:]) or 0
     args = parser().parse_args(argv)
     return args.run(args)
 

@@ -80,11 +80,10 @@ class Marts:
     scores: pd.DataFrame
     rfm_values: pd.DataFrame
     sample: pd.DataFrame
+    sample_seed: int
 
 
-def load_marts(
-    database: Path, sample_size: int = SCATTER_SAMPLE_SIZE, seed: int = SCATTER_SEED
-) -> Marts:
+def load_marts(database: Path, sample_size: int = SCATTER_SAMPLE_SIZE, seed: int = SCATTER_SEED) -> Marts:
     """Read the marts the report needs; raises ReportError when the warehouse is not built."""
     database = Path(database)
     if not database.is_file():
@@ -96,11 +95,13 @@ def load_marts(
         headline = connection.sql(
             "select max(as_of_date), count(*), sum(monetary) from dim_customer_segments"
         ).fetchall()[0]
+        if headline[1] == 0:
+            raise ReportError(f"dim_customer_segments in {database} has no customers: nothing to report.")
         return Marts(
             as_of_date=headline[0],
             customers=int(headline[1]),
             revenue=float(headline[2] or 0.0),
-            chosen_k=int(selection.loc[selection["is_chosen"], "k"].iloc[0]),
+            chosen_k=chosen_k(selection),
             tiers=summary[summary["grouping"] == "tier"].reset_index(drop=True),
             segments=summary[summary["grouping"] == "segment"].reset_index(drop=True),
             cluster_profiles=query(connection, "select * from cluster_profiles order by cluster_id"),
@@ -109,8 +110,11 @@ def load_marts(
                 connection, "select * from tier_cluster_comparison order by rfm_tier_rank, cluster_id"
             ),
             scores=query(connection, SCORES_SQL),
-            rfm_values=query(connection, "select recency_days, frequency, monetary from dim_customer_segments"),
+            rfm_values=query(
+                connection, "select recency_days, frequency, monetary from dim_customer_segments"
+            ),
             sample=query(connection, SAMPLE_SQL, [seed, sample_size]),
+            sample_seed=seed,
         )
 
 
@@ -137,10 +141,19 @@ limit $2
 
 
 def check_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    present = {row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()}
+    present = {
+        row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()
+    }
     missing = [name for name in REQUIRED_TABLES if name not in present]
     if missing:
         raise ReportError(f"The warehouse lacks {', '.join(missing)}: run `make build` (or dbt build) first.")
+
+
+def chosen_k(selection: pd.DataFrame) -> int:
+    chosen = selection.loc[selection["is_chosen"].fillna(False).astype(bool), "k"].tolist()
+    if len(chosen) != 1:
+        raise ReportError(f"kmeans_model_selection must mark exactly one k as chosen; it marks {chosen}.")
+    return int(chosen[0])
 
 
 def query(connection: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -204,17 +217,34 @@ def cluster_order(marts: Marts) -> list[str]:
     return marts.cluster_profiles.sort_values("cluster_id")["cluster_label"].tolist()
 
 
-def annotate_bars(ax, bars, labels: Sequence[str], horizontal: bool = False) -> None:
+def legend_handle(colour, label: str, marker: str = "o", linestyle: str = "", size: float = 8) -> Line2D:
+    """A legend entry drawn from the same colour as the data it names."""
+    return Line2D([], [], color=colour, label=label, marker=marker, linestyle=linestyle, markersize=size)
+
+
+def annotate_bars(ax, bars, labels: Sequence[str]) -> None:
     ax.bar_label(bars, labels=labels, padding=2, fontsize="small")
-    # Room for the labels beyond the longest bar.
+
+
+def leave_room(ax, largest: float, horizontal: bool = False, factor: float = 1.2) -> None:
+    """Extend the value axis past the largest bar so bar labels (and legends) do not collide."""
     if horizontal:
-        ax.set_xlim(right=ax.get_xlim()[1] * 1.15)
+        ax.set_xlim(0, largest * factor)
     else:
-        ax.set_ylim(top=ax.get_ylim()[1] * 1.12)
+        ax.set_ylim(0, largest * factor)
 
 
 def thousands(value: float, _position=None) -> str:
-    return f"{value:,.0f}"
+    """A tick or label number with thousands separators and no needless decimals: 1,250 or 0.5."""
+    return f"{value:,.6g}"
+
+
+def nice_log_ticks(low: float, high: float) -> np.ndarray:
+    """1, 2, 5, 10, 20, 50, ... between low and high; only powers of ten when the range is wide."""
+    decades = 10.0 ** np.arange(np.floor(np.log10(max(low, 1e-9))), np.ceil(np.log10(max(high, 1))) + 1)
+    steps = (1, 2, 5) if len(decades) <= 4 else (1,)
+    ticks = np.array([decade * step for decade in decades for step in steps])
+    return ticks[(ticks >= low) & (ticks <= high)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,15 +266,19 @@ def plot_tier_shares(marts: Marts) -> Figure:
     ):
         bars = ax.bar(positions + offset, tiers[column], width, label=label, color=colour)
         annotate_bars(ax, bars, [f"{share:.0%}" for share in tiers[column]])
+    leave_room(ax, tiers[["customer_share", "revenue_share"]].max().max())
     ax.set_xticks(
         positions,
-        [f"{tier}\n{count:,} customers" for tier, count in zip(tiers["segment"], tiers["customers"], strict=True)],
+        [
+            f"{tier}\n{count:,} customers"
+            for tier, count in zip(tiers["segment"], tiers["customers"], strict=True)
+        ],
     )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("loyalty tier (best first)")
     ax.set_ylabel("share of all customers / revenue (%)")
     ax.set_title(f"Loyalty tiers: customers vs revenue ({marts.customers:,} customers)")
-    ax.legend(loc="upper right")
+    figure.legend(loc="outside lower center", ncols=2)
     return figure
 
 
@@ -261,28 +295,37 @@ def plot_segment_shares(marts: Marts) -> Figure:
         (-height / 2, "revenue_share", "share of revenue", REVENUE_COLOUR),
     ):
         bars = ax.barh(positions + offset, segments[column], height, label=label, color=colour)
-        annotate_bars(ax, bars, [f"{share:.1%}" for share in segments[column]], horizontal=True)
+        annotate_bars(ax, bars, [f"{share:.1%}" for share in segments[column]])
+    leave_room(ax, segments[["customer_share", "revenue_share"]].max().max(), horizontal=True)
     ax.set_yticks(positions, segments["segment"])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("share of all customers / revenue (%)")
     ax.set_ylabel("named RFM segment (best at the top)")
     ax.set_title("Named RFM segments: customers vs revenue")
-    # Handles in the order the bars are stacked on the page.
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles, labels, loc="lower right")
+    figure.legend(loc="outside lower center", ncols=2)
     return figure
 
 
 def integer_log_bins(maximum: float, count: int = 30) -> np.ndarray:
     """Bin edges around whole numbers, evenly spaced on a log scale (frequency is a count)."""
     centres = np.unique(np.round(np.geomspace(1, max(maximum, 2) + 1, count)))
-    return np.append(centres, centres[-1] + 1) - 0.5
+    edges = np.append(centres, centres[-1] + 1) - 0.5
+    edges[0] = 1  # counts start at 1; a 0.5 edge would only widen the first bar on the log axis
+    return edges
 
 
-def mark_median(ax, values: np.ndarray, unit: str) -> None:
+def mark_median(ax, values: np.ndarray) -> str:
+    """Draw the median as a dashed line; returns it as text for the panel title."""
     median = float(np.median(values))
-    ax.axvline(median, color="black", linestyle="--", linewidth=1, label=f"median {median:,.0f} {unit}")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.axvline(median, color="black", linestyle="--", linewidth=1.2)
+    return f"median {thousands(round(median, 1))}"
+
+
+def set_log_x(ax, low: float, high: float) -> None:
+    ax.set_xscale("log")
+    ax.set_xticks(nice_log_ticks(low, high))
+    ax.xaxis.set_major_formatter(FuncFormatter(thousands))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda *_: ""))
 
 
 @styled
@@ -294,31 +337,39 @@ def plot_rfm_distributions(marts: Marts) -> Figure:
 
     recency = values["recency_days"].to_numpy()
     recency_ax.hist(recency, bins=30, color=CUSTOMERS_COLOUR)
-    mark_median(recency_ax, recency, "days")
-    recency_ax.set(title="Recency", xlabel="days since the last purchase", ylabel="customers")
+    median = mark_median(recency_ax, recency)
+    recency_ax.set(
+        title=f"Recency ({median} days)", xlabel="days since the last purchase", ylabel="customers"
+    )
 
     frequency = values["frequency"].to_numpy()
-    frequency_ax.hist(frequency, bins=integer_log_bins(frequency.max()), color=CUSTOMERS_COLOUR)
-    frequency_ax.set_xscale("log")
-    frequency_ax.xaxis.set_major_formatter(FuncFormatter(thousands))
-    mark_median(frequency_ax, frequency, "purchases")
-    frequency_ax.set(title="Frequency", xlabel="purchases (log scale)", ylabel="customers")
+    edges = integer_log_bins(frequency.max())
+    frequency_ax.hist(frequency, bins=edges, color=CUSTOMERS_COLOUR)
+    set_log_x(frequency_ax, 1, edges[-1])
+    median = mark_median(frequency_ax, frequency)
+    frequency_ax.set(
+        title=f"Frequency ({median} purchases)", xlabel="purchases (log scale)", ylabel="customers"
+    )
 
     monetary = values["monetary"].to_numpy()
     positive = monetary[monetary > 0]
-    left_out = len(monetary) - len(positive)
+    title = "Monetary"
     if len(positive):
-        edges = np.geomspace(positive.min(), positive.max(), 31)
-        monetary_ax.hist(positive, bins=edges, color=CUSTOMERS_COLOUR)
-        monetary_ax.set_xscale("log")
-        monetary_ax.xaxis.set_major_formatter(FuncFormatter(thousands))
-        mark_median(monetary_ax, positive, "")
+        # A single distinct value still needs a bin of some width.
+        high = max(positive.max(), positive.min() * 10)
+        monetary_ax.hist(positive, bins=np.geomspace(positive.min(), high, 31), color=CUSTOMERS_COLOUR)
+        set_log_x(monetary_ax, positive.min(), positive.max())
+        title = f"Monetary ({mark_median(monetary_ax, positive)} of positive values)"
+    left_out = len(monetary) - len(positive)
     monetary_ax.set(
-        title=f"Monetary (positive values; {left_out:,} customers ≤ 0 not shown)",
+        title=f"{title}\n{left_out:,} customers with spend ≤ 0 not shown",
         xlabel="spend in source currency (log scale)",
         ylabel="customers",
     )
-    figure.suptitle(f"Distributions of recency, frequency and monetary value ({marts.customers:,} customers)")
+    figure.suptitle(
+        f"Distributions of recency, frequency and monetary value ({marts.customers:,} customers; "
+        "dashed line = median)"
+    )
     return figure
 
 
@@ -342,17 +393,23 @@ def plot_score_distributions(marts: Marts) -> Figure:
         xlabel="score",
         ylabel="customers",
     )
-    by_measure_ax.legend(title="measure", loc="upper left", fontsize="small")
+    leave_room(by_measure_ax, per_score.to_numpy().max(), factor=1.3)
+    by_measure_ax.legend(title="measure", loc="upper center", ncols=3, fontsize="small")
 
     sums = scores[scores["measure"] == "rfm_score"]
     colours = tier_colours(tier_order(marts))
     bottom = pd.Series(0.0, index=sorted(sums["score"].unique()))
     for tier, colour in colours.items():
-        counts = sums[sums["rfm_tier"] == tier].set_index("score")["customers"].reindex(bottom.index, fill_value=0)
+        counts = (
+            sums[sums["rfm_tier"] == tier].set_index("score")["customers"].reindex(bottom.index, fill_value=0)
+        )
         by_sum_ax.bar(bottom.index, counts, bottom=bottom, color=colour, width=0.8)
         bottom += counts
-    handles = [Line2D([], [], marker="s", linestyle="", color=colours[t], markersize=9) for t in colours]
-    by_sum_ax.legend(handles, list(colours), title="tier", loc="upper left", fontsize="small")
+    handles = [legend_handle(colour, tier, marker="s", size=9) for tier, colour in colours.items()]
+    leave_room(by_sum_ax, bottom.max(), factor=1.3)
+    by_sum_ax.legend(
+        handles=handles, title="tier", loc="upper center", ncols=min(len(handles), 5), fontsize="small"
+    )
     by_sum_ax.set_xticks(bottom.index)
     by_sum_ax.set(
         title="Customers per RFM score (R + F + M), by loyalty tier",
@@ -374,17 +431,17 @@ def log_feature(values: pd.Series) -> np.ndarray:
     return np.log(np.clip(values.to_numpy(dtype=float), 1, None))
 
 
-def set_log_ticks(set_ticks: Callable, values: np.ndarray) -> None:
-    """Ticks at powers of ten shown as the original values; 1 stands for every value <= 1."""
-    powers = 10.0 ** np.arange(0, int(np.ceil(values.max() / np.log(10))) + 1)
-    labels = ["≤1" if power == 1 else thousands(power) for power in powers]
-    set_ticks(np.log(powers), labels)
+def set_log_ticks(set_ticks: Callable, logs: np.ndarray) -> None:
+    """Ticks on a log axis labelled with the original values; 1 stands for every value <= 1."""
+    ticks = nice_log_ticks(1, float(np.exp(logs.max())))
+    labels = ["≤1" if tick == 1 else thousands(tick) for tick in ticks]
+    set_ticks(np.log(ticks), labels)
 
 
 def scatter_title(marts: Marts, coloured_by: str) -> str:
     shown = len(marts.sample)
     if shown < marts.customers:
-        scope = f"random sample of {shown:,} of {marts.customers:,} customers (seed {SCATTER_SEED})"
+        scope = f"random sample of {shown:,} of {marts.customers:,} customers (seed {marts.sample_seed})"
     else:
         scope = f"all {shown:,} customers"
     return f"Customers in log R, F, M space by {coloured_by}\n{scope}; values ≤ 1 drawn at 1"
@@ -393,7 +450,7 @@ def scatter_title(marts: Marts, coloured_by: str) -> str:
 def plot_scatter_3d(marts: Marts, column: str, colours: dict[str, tuple], legend_title: str) -> Figure:
     """3-D scatter of the sampled customers; point colours and legend come from the same mapping."""
     sample = marts.sample
-    figure = new_figure(9, 7)
+    figure = new_figure(9, 6.6)
     ax = figure.add_subplot(projection="3d")
     coordinates = [log_feature(sample[name]) for name, _ in LOG_AXES]
     point_colours = [colours[label] for label in sample[column]]
@@ -401,12 +458,11 @@ def plot_scatter_3d(marts: Marts, column: str, colours: dict[str, tuple], legend
     for axis, values, (_, label) in zip(("x", "y", "z"), coordinates, LOG_AXES, strict=True):
         set_log_ticks(getattr(ax, f"set_{axis}ticks"), values)
         getattr(ax, f"set_{axis}label")(label, labelpad=8)
-    ax.set_box_aspect(None, zoom=0.88)
-    handles = [
-        Line2D([], [], marker="o", linestyle="", color=colour, markersize=8, label=label)
-        for label, colour in colours.items()
-    ]
-    figure.legend(handles=handles, title=legend_title, loc="outside lower center", ncols=min(len(handles), 3))
+    ax.set_box_aspect(None, zoom=0.95)
+    handles = [legend_handle(colour, label) for label, colour in colours.items()]
+    longest = max(len(label) for label in colours)
+    columns = min(len(handles), 6 if longest <= 12 else 3)
+    figure.legend(handles=handles, title=legend_title, loc="outside lower center", ncols=columns)
     figure.suptitle(scatter_title(marts, legend_title))
     return figure
 
@@ -432,8 +488,10 @@ def plot_elbow(marts: Marts) -> Figure:
     inertia_colour, silhouette_colour = sns.color_palette("deep", 2)
 
     inertia_ax.plot(selection["k"], selection["inertia"], marker="o", color=inertia_colour)
-    silhouette_ax.plot(selection["k"], selection["silhouette"], marker="s", linestyle=":", color=silhouette_colour)
-    chosen = selection[selection["is_chosen"]].iloc[0]
+    silhouette_ax.plot(
+        selection["k"], selection["silhouette"], marker="s", linestyle=":", color=silhouette_colour
+    )
+    chosen = selection[selection["k"] == marts.chosen_k].iloc[0]
     inertia_ax.axvline(chosen["k"], color="grey", linestyle="--", linewidth=1)
     inertia_ax.plot(chosen["k"], chosen["inertia"], marker="*", markersize=18, color="crimson", linestyle="")
 
@@ -441,11 +499,15 @@ def plot_elbow(marts: Marts) -> Figure:
     inertia_ax.set_xlabel("number of clusters k")
     inertia_ax.set_ylabel("inertia (sum of squared distances, scaled log features)", color=inertia_colour)
     silhouette_ax.set_ylabel("silhouette score (-1..1, higher = better separated)", color=silhouette_colour)
-    inertia_ax.set_title(f"K-means model selection: elbow at k = {int(chosen['k'])}")
+    inertia_ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+    # Neutral wording: k may be set by the kmeans_k var rather than found at the elbow.
+    inertia_ax.set_title(
+        f"K-means model selection: inertia and silhouette per k (chosen k = {marts.chosen_k})"
+    )
     handles = [
-        Line2D([], [], marker="o", color=inertia_colour, label="inertia"),
-        Line2D([], [], marker="s", linestyle=":", color=silhouette_colour, label="silhouette (none for k = 1)"),
-        Line2D([], [], marker="*", markersize=14, linestyle="", color="crimson", label=f"chosen k = {chosen['k']}"),
+        legend_handle(inertia_colour, "inertia", linestyle="-"),
+        legend_handle(silhouette_colour, "silhouette (none for k = 1)", marker="s", linestyle=":"),
+        legend_handle("crimson", f"chosen k = {marts.chosen_k}", marker="*", size=14),
     ]
     figure.legend(handles=handles, loc="outside lower center", ncols=3)
     return figure
@@ -453,8 +515,17 @@ def plot_elbow(marts: Marts) -> Figure:
 
 def tier_cluster_matrix(marts: Marts, column: str) -> pd.DataFrame:
     """Tiers (rows, best first) x cluster labels (columns, by id) of one comparison column."""
-    matrix = marts.tier_cluster.pivot_table(index="rfm_tier", columns="cluster_label", values=column, aggfunc="sum")
+    matrix = marts.tier_cluster.pivot_table(
+        index="rfm_tier", columns="cluster_label", values=column, aggfunc="sum"
+    )
     return matrix.reindex(index=tier_order(marts), columns=cluster_order(marts)).fillna(0)
+
+
+def cell_annotation(count: float, share_of_tier: float, share_of_cluster: float) -> str:
+    """A heatmap cell's text; pairs without customers stay blank so the populated ones stand out."""
+    if count == 0:
+        return ""
+    return f"{count:,.0f}\n{share_of_tier:.0%} of tier\n{share_of_cluster:.0%} of cluster"
 
 
 @styled
@@ -463,9 +534,7 @@ def plot_tier_cluster_heatmap(marts: Marts) -> Figure:
     counts = tier_cluster_matrix(marts, "customers")
     of_tier = tier_cluster_matrix(marts, "share_of_tier")
     of_cluster = tier_cluster_matrix(marts, "share_of_cluster")
-    annotations = np.vectorize(lambda n, t, c: f"{n:,.0f}\n{t:.0%} of tier\n{c:.0%} of cluster")(
-        counts.to_numpy(), of_tier.to_numpy(), of_cluster.to_numpy()
-    )
+    annotations = np.vectorize(cell_annotation)(counts.to_numpy(), of_tier.to_numpy(), of_cluster.to_numpy())
     figure = new_figure(max(7, 1.9 * counts.shape[1] + 2.5), max(4, 0.9 * counts.shape[0] + 2))
     ax = figure.subplots()
     sns.heatmap(
@@ -504,7 +573,9 @@ def plot_cluster_profiles(marts: Marts) -> Figure:
     bar_colours = [colours[label] for label in profiles["cluster_label"]]
     for ax, (column, label, number_format) in zip(axes, PROFILE_MEASURES, strict=True):
         bars = ax.barh(positions, profiles[column], color=bar_colours)
-        annotate_bars(ax, bars, [number_format.format(value) for value in profiles[column]], horizontal=True)
+        annotate_bars(ax, bars, [number_format.format(value) for value in profiles[column]])
+        leave_room(ax, max(profiles[column].max(), 1), horizontal=True)
+        ax.xaxis.set_major_formatter(FuncFormatter(thousands))
         ax.set_xlabel(label)
         ax.set_title(label.split(" (")[0].capitalize())
     axes[0].set_yticks(
@@ -531,50 +602,63 @@ class Chart:
     plot: Callable[[Marts], Figure]
 
 
-CHARTS = (
-    Chart("tier_shares.png", "Share of customers and of revenue per loyalty tier, best tier first.", plot_tier_shares),
+TIER_CHARTS = (
     Chart(
-        "segment_shares.png",
-        "Share of customers and of revenue per named RFM segment, best segment at the top.",
-        plot_segment_shares,
-    ),
-    Chart(
-        "rfm_distributions.png",
-        "Distributions of recency (days), frequency (purchases, log scale) and positive monetary values "
-        "(log scale); the dashed line marks the median.",
-        plot_rfm_distributions,
+        "tier_shares.png",
+        "Share of customers and of revenue per loyalty tier, best tier first.",
+        plot_tier_shares,
     ),
     Chart(
         "score_distributions.png",
         "Customers per R, F and M score, and per RFM score sum coloured by the tier it falls in.",
         plot_score_distributions,
     ),
+)
+SEGMENT_CHARTS = (
     Chart(
-        "scatter_3d_tiers.png",
-        "Customers in log recency, frequency and monetary space (the K-means features), coloured by tier.",
-        plot_scatter_by_tier,
+        "segment_shares.png",
+        "Share of customers and of revenue per named RFM segment, best segment at the top.",
+        plot_segment_shares,
     ),
+)
+VALUE_CHARTS = (
     Chart(
-        "scatter_3d_clusters.png",
-        "The same customers coloured by K-means cluster.",
-        plot_scatter_by_cluster,
+        "rfm_distributions.png",
+        "Distributions of recency (days), frequency (purchases, log scale) and positive monetary values "
+        "(log scale); the dashed line marks the median.",
+        plot_rfm_distributions,
     ),
+)
+CLUSTER_CHARTS = (
     Chart(
         "elbow.png",
         "K-means inertia and silhouette score for each k tried; the star marks the chosen k.",
         plot_elbow,
     ),
     Chart(
-        "tier_cluster_heatmap.png",
-        "Customers in each loyalty tier x K-means cluster pair, with the share of the tier and of the cluster.",
-        plot_tier_cluster_heatmap,
-    ),
-    Chart(
         "cluster_profiles.png",
         "Median recency, frequency and monetary value of each K-means cluster.",
         plot_cluster_profiles,
     ),
+    Chart(
+        "scatter_3d_clusters.png",
+        "Customers in log recency, frequency and monetary space (the K-means features), coloured by cluster.",
+        plot_scatter_by_cluster,
+    ),
 )
+COMPARISON_CHARTS = (
+    Chart(
+        "tier_cluster_heatmap.png",
+        "Customers per loyalty tier x K-means cluster, with their share of the tier and of the cluster.",
+        plot_tier_cluster_heatmap,
+    ),
+    Chart(
+        "scatter_3d_tiers.png",
+        "The same customers as the cluster scatter, coloured by loyalty tier.",
+        plot_scatter_by_tier,
+    ),
+)
+CHARTS = TIER_CHARTS + SEGMENT_CHARTS + VALUE_CHARTS + CLUSTER_CHARTS + COMPARISON_CHARTS
 
 SUMMARY_COLUMNS = {
     "customers": ("customers", "{:,}"),
@@ -595,7 +679,7 @@ PROFILE_COLUMNS = {
 }
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; }
 .headline { display: flex; gap: 1rem; flex-wrap: wrap; }
 .headline div { background: #f2f5f9; border-radius: 6px; padding: 0.6rem 1rem; }
 .headline b { display: block; font-size: 1.5rem; }
@@ -622,22 +706,27 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], first: 
     return f"<table>\n<thead><tr>{header}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
 
 
-def render_html(marts: Marts, charts: Sequence[Chart]) -> str:
-    headline = [
-        ("customers", f"{marts.customers:,}"),
-        ("revenue", f"{marts.revenue:,.0f}"),
-        ("loyalty tiers", str(len(marts.tiers))),
-        ("chosen k (K-means clusters)", str(marts.chosen_k)),
-    ]
-    headline_html = "".join(f"<div><b>{value}</b>{html.escape(name)}</div>" for name, value in headline)
-    figures = "\n".join(
-        f'<figure><img src="{chart.file_name}" alt="{html.escape(chart.caption)}">'
+def figures_html(charts: Sequence[Chart]) -> str:
+    return "\n".join(
+        f'<figure><img src="{html.escape(chart.file_name)}" alt="{html.escape(chart.caption)}">'
         f"<figcaption>{html.escape(chart.caption)}</figcaption></figure>"
         for chart in charts
     )
-    tiers = html_table(marts.tiers, SUMMARY_COLUMNS, ("segment", "tier"))
-    segments = html_table(marts.segments, SUMMARY_COLUMNS, ("segment", "named segment"))
-    profiles = html_table(marts.cluster_profiles, PROFILE_COLUMNS, ("cluster_id", "id"))
+
+
+def headline_html(marts: Marts) -> str:
+    headline = [
+        ("customers", f"{marts.customers:,}"),
+        ("revenue (source currency)", f"{marts.revenue:,.0f}"),
+        ("loyalty tiers", f"{len(marts.tiers)}"),
+        ("chosen k (K-means clusters)", f"{marts.chosen_k}"),
+    ]
+    cells = "".join(f"<div><b>{html.escape(value)}</b>{html.escape(name)}</div>" for name, value in headline)
+    return f'<div class="headline">{cells}</div>'
+
+
+def render_html(marts: Marts) -> str:
+    """The report page; it references the PNG files of CHARTS by their relative names."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -647,18 +736,23 @@ def render_html(marts: Marts, charts: Sequence[Chart]) -> str:
 </head>
 <body>
 <h1>Customer segmentation report</h1>
-<p>As of {marts.as_of_date:%Y-%m-%d}: RFM loyalty tiers and K-means clusters of every customer.
-Recency counts days to the as-of date; monetary is in the source currency.</p>
-<div class="headline">{headline_html}</div>
+<p>As of {marts.as_of_date:%Y-%m-%d}: RFM loyalty tiers, named RFM segments and K-means clusters of every
+customer. Recency counts whole days to the as-of date; monetary is net spend in the source currency.</p>
+{headline_html(marts)}
 <h2>Loyalty tiers</h2>
-{tiers}
+{html_table(marts.tiers, SUMMARY_COLUMNS, ("segment", "tier"))}
+{figures_html(TIER_CHARTS)}
 <h2>Named RFM segments</h2>
-{segments}
-<h2>K-means cluster profiles</h2>
+{html_table(marts.segments, SUMMARY_COLUMNS, ("segment", "named segment"))}
+{figures_html(SEGMENT_CHARTS)}
+<h2>Recency, frequency and monetary value</h2>
+{figures_html(VALUE_CHARTS)}
+<h2>K-means clusters (k = {marts.chosen_k})</h2>
 <p>Centroids are the cluster means of the log features mapped back to original units (geometric means).</p>
-{profiles}
-<h2>Charts</h2>
-{figures}
+{html_table(marts.cluster_profiles, PROFILE_COLUMNS, ("cluster_label", "cluster"))}
+{figures_html(CLUSTER_CHARTS)}
+<h2>Loyalty tiers and clusters compared</h2>
+{figures_html(COMPARISON_CHARTS)}
 </body>
 </html>
 """
@@ -672,7 +766,7 @@ def render_report(database: Path, out_dir: Path) -> Path:
     for chart in CHARTS:
         chart.plot(marts).savefig(out_dir / chart.file_name, dpi=DPI)
     page = out_dir / "index.html"
-    page.write_text(render_html(marts, CHARTS), encoding="utf-8")
+    page.write_text(render_html(marts), encoding="utf-8")
     return page
 
 
@@ -684,7 +778,9 @@ def parser() -> argparse.ArgumentParser:
         default=default_database(),
         help="the DuckDB warehouse (default: $SEGMENTS_DB or warehouse/segments.duckdb)",
     )
-    arguments.add_argument("--out", type=Path, required=True, help="folder to write index.html and charts into")
+    arguments.add_argument(
+        "--out", type=Path, required=True, help="folder to write index.html and charts into"
+    )
     return arguments
 
 

@@ -2,7 +2,7 @@
 with
 
 quintiles as (
-    select quintile from (values (1), (2), (3), (4), (5)) as listed (quintile)
+    select quintile from (values (1), (2), (3), (4), (5)) as listed (quintile)  -- noqa: AL05
 ),
 
 grid as (

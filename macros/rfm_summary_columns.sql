@@ -1,4 +1,4 @@
-{#- Select-list aggregates that describe a group of customers (segment_summary). -#}
+{#- Select-list aggregates that describe a group of customers (segment_summary, cluster_profiles). -#}
 {% macro rfm_summary_columns() %}
     count(*) as customers,
     sum(monetary) as revenue,

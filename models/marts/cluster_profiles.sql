@@ -23,14 +23,7 @@ customers as (
 per_cluster as (
     select
         cluster_id,
-        count(*) as customers,
-        sum(monetary) as revenue,
-        avg(recency_days) as mean_recency_days,
-        {{ percentile_cont('recency_days', 0.5) }} as median_recency_days,
-        avg(frequency) as mean_frequency,
-        {{ percentile_cont('frequency', 0.5) }} as median_frequency,
-        avg(monetary) as mean_monetary,
-        {{ percentile_cont('monetary', 0.5) }} as median_monetary,
+        {{ rfm_summary_columns() }},
         -- The centroid is the mean of the scaled log features; mapped back it is this geometric mean.
         exp(avg({{ log_feature('recency_days') }})) as centroid_recency_days,
         exp(avg({{ log_feature('frequency') }})) as centroid_frequency,

@@ -56,7 +56,6 @@ PROJECT_PARTS = (
     "presets",
     "tests/dbt",
 )
-CONTENDERS = ("project", "floor", "notebook")
 
 # The notebook's way holds the whole table in pandas: it is skipped above this many lines, or when
 # its estimated peak memory passes the ceiling (or 90% of the memory available now).
@@ -182,7 +181,8 @@ def measure_child(
         started = time.perf_counter()
         process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         if cpus:
-            os.sched_setaffinity(process.pid, cpus)
+            with contextlib.suppress(ProcessLookupError):  # it may have ended already
+                os.sched_setaffinity(process.pid, cpus)
         sampler = _TreeRssSampler(process.pid)
         sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
@@ -862,7 +862,7 @@ def _ratio_line(ratios: dict) -> str:
 
 def _bench_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m segmentation.bench",
+        prog="segmentation bench",
         description="Benchmark the dbt build against the floor and the notebook's way.",
     )
     parser.add_argument("--lines", type=_positive_int, default=1_000_000, help="transaction lines")

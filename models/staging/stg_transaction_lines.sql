@@ -2,6 +2,8 @@
 {%- set as_of_date = var('as_of_date') -%}
 {%- set exclude_returns = (var('returns_policy') == 'exclude') | lower -%}
 {%- set reject_zero_amounts = (var('zero_price_policy') == 'reject') | lower -%}
+{#- A numeric customer key is grouped as it is (far faster than text); text (or unknown) keys are trimmed. -#}
+{%- set customer_key_is_text = source_column_is_text('customer_id') -%}
 
 with
 
@@ -11,7 +13,11 @@ source as (
 
 typed as (
     select
-        nullif(trim(cast({{ source_column('customer_id') }} as {{ dbt.type_string() }})), '') as customer_id,
+        {% if customer_key_is_text -%}
+            nullif(trim(cast({{ source_column('customer_id') }} as {{ dbt.type_string() }})), '')
+        {%- else -%}
+            {{ source_column('customer_id') }}
+        {%- endif %} as customer_id,
         {% if has_source_column('invoice_id') -%}
             cast({{ source_column('invoice_id') }} as {{ dbt.type_string() }})
         {%- else -%}

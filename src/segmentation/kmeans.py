@@ -41,9 +41,9 @@ INPUT_COLUMNS = ("customer_id", "recency_days", "frequency", "monetary")
 DEFAULT_K_MIN = 1
 DEFAULT_K_MAX = 9
 DEFAULT_SEED = 42
-DEFAULT_N_INIT = 10
+DEFAULT_N_INIT = 4
 DEFAULT_SAMPLE_SIZE = 100_000
-DEFAULT_SILHOUETTE_SAMPLE_SIZE = 10_000
+DEFAULT_SILHOUETTE_SAMPLE_SIZE = 4_000
 DEFAULT_FIT_SAMPLE_SIZE = 200_000
 
 # Rows per block when assigning customers to centroids: bounds the (rows x k x 3) temporary.

@@ -10,7 +10,7 @@ used_rows as (
 ),
 
 rejected_rows as (
-    select count(*) as row_count from {{ ref('transactions_rejected') }}
+    select coalesce(sum(rejected_lines), 0) as row_count from {{ ref('transactions_rejected_summary') }}
 )
 
 select

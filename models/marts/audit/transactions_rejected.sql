@@ -1,4 +1,5 @@
 -- Every raw line that is not used, with the reason. Raw rows = used lines + these rows.
+-- A view: it reads the source when queried, so a build never writes out millions of rejected lines.
 with
 
 lines as (
@@ -16,7 +17,7 @@ customers_without_purchase as (
 
 final as (
     select
-        lines.customer_id,
+        cast(lines.customer_id as {{ dbt.type_string() }}) as customer_id,
         lines.invoice_id,
         lines.raw_invoiced_at,
         lines.invoiced_at,

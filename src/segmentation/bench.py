@@ -41,21 +41,10 @@ from pathlib import Path
 
 import psutil
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from segmentation.project import PROJECT_DIR, copy_project
+
 DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "segmentation-bench"
 DEFAULT_SEED = 42
-
-# What a dbt build needs from the project; missing parts (say no python_models yet) are skipped.
-PROJECT_PARTS = (
-    "dbt_project.yml",
-    "profiles.yml",
-    "models",
-    "python_models",
-    "macros",
-    "seeds",
-    "presets",
-    "tests/dbt",
-)
 
 # The notebook's way holds the whole table in pandas: it is skipped above this many lines, or when
 # its estimated peak memory passes the ceiling (or 90% of the memory available now).
@@ -260,22 +249,6 @@ def ensure_transactions(workdir: Path, n_lines: int, seed: int) -> Generation:
 # --------------------------------------------------------------------------------------------
 
 
-def copy_project(project_dir: Path, destination: Path) -> Path:
-    """A fresh copy of the dbt project's parts in ``destination`` (replacing an older one)."""
-    if destination.exists():
-        shutil.rmtree(destination)
-    for part in PROJECT_PARTS:
-        source = project_dir / part
-        target = destination / part
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, target)
-    (destination / "warehouse").mkdir(parents=True, exist_ok=True)
-    return destination
-
-
 def _python_model_names(project_copy: Path) -> list[str]:
     folder = project_copy / "python_models"
     return sorted(path.stem for path in folder.rglob("*.py")) if folder.is_dir() else []
@@ -325,7 +298,7 @@ def run_project(
     ``dbt parse`` runs first, untimed, as dbt's partial-parse cache makes every build after a
     project's first one skip parsing; the parse time is reported in the note.
     """
-    copy = copy_project(project_dir, workdir / "project")
+    copy = copy_project(workdir / "project", project_dir)
     database = copy / "warehouse" / "segments.duckdb"
     dbt = str(Path(sys.executable).with_name("dbt"))
     dbt_vars = ["--vars", json.dumps({"source_path": str(generation.path)})]

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from segmentation.project import PROJECT_DIR
+
 # Unit tests that feed hand-made rows in the Online Retail layout to the raw source: they only
 # apply when the source has that layout, so a build on another layout leaves them out.
 ONLINE_RETAIL_LAYOUT_TAG = "online_retail_layout"

@@ -34,7 +34,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from segmentation.project import PROJECT_DIR
+
 REQUIRED_TABLES = (
     "dim_customer_segments",
     "segment_summary",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -13,19 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from segmentation.project import PROJECT_DIR, copy_project
+
 SHARED_DATA = PROJECT_DIR.parent / "shared" / "data" / "online_retail"
-PROJECT_PARTS = [
-    "dbt_project.yml",
-    "profiles.yml",
-    "models",
-    "python_models",
-    "macros",
-    "seeds",
-    "presets",
-    "tests/dbt",
-    "data/sample",
-]
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
@@ -63,29 +52,16 @@ class DbtProject:
         return self.query(sql)[0][0]
 
 
-def copy_project(destination: Path) -> DbtProject:
-    for part in PROJECT_PARTS:
-        source = PROJECT_DIR / part
-        target = destination / part
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, target)
-    (destination / "warehouse").mkdir(exist_ok=True)
-    return DbtProject(destination)
-
-
 @pytest.fixture
 def project(tmp_path) -> DbtProject:
     """A fresh, unbuilt copy of the project."""
-    return copy_project(tmp_path / "project")
+    return DbtProject(copy_project(tmp_path / "project"))
 
 
 @pytest.fixture(scope="session")
 def sample_project(tmp_path_factory) -> DbtProject:
     """The project built once on the bundled sample with default vars (read-only for tests)."""
-    built = copy_project(tmp_path_factory.mktemp("sample") / "project")
+    built = DbtProject(copy_project(tmp_path_factory.mktemp("sample") / "project"))
     built.build()
     return built
 

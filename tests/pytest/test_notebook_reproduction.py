@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from conftest import PROJECT_DIR, copy_project
+from conftest import PROJECT_DIR, DbtProject
+
+from segmentation.project import copy_project
 
 BINS = 4
 # CustomerID: Recency, Frequency, Monetary, R, F, M, cell, sum, tier, as the notebook printed them.
@@ -45,7 +47,7 @@ def test_score_mapping_between_conventions():
 
 @pytest.fixture(scope="module")
 def notebook_build(tmp_path_factory, online_retail_parquet):
-    project = copy_project(tmp_path_factory.mktemp("notebook") / "project")
+    project = DbtProject(copy_project(tmp_path_factory.mktemp("notebook") / "project"))
     preset = yaml.safe_load((PROJECT_DIR / "presets" / "notebook.yml").read_text())
     project.build({**preset, "source_path": str(online_retail_parquet)})
     return project

@@ -19,8 +19,12 @@ per_customer as (
             count(case when not is_return then 1 end)
         {%- endif %} as purchase_invoices,
         count(case when is_return then 1 end) as return_lines,
-        coalesce(sum(case when not is_return then line_amount end), 0) as purchase_amount,
-        coalesce(sum(case when is_return then line_amount end), 0) as return_amount
+        -- Summed as exact decimals (to 1/100 of a cent): a float sum depends on the order DuckDB's
+        -- threads add in, and the last bit would move scores and clusters between identical builds.
+        cast(coalesce(sum(case when not is_return then cast(line_amount as decimal(18, 4)) end), 0) as double)
+            as purchase_amount,
+        cast(coalesce(sum(case when is_return then cast(line_amount as decimal(18, 4)) end), 0) as double)
+            as return_amount
     from transactions
     group by customer_id
 ),

@@ -74,14 +74,6 @@ ASSIGNMENT_SCHEMA = pa.schema(
         pa.field("distance_to_centroid", pa.float64()),
     ]
 )
-CENTROID_SCHEMA = pa.schema(
-    [
-        pa.field("cluster_id", pa.int32()),
-        pa.field("centroid_recency_days", pa.float64()),
-        pa.field("centroid_frequency", pa.float64()),
-        pa.field("centroid_monetary", pa.float64()),
-    ]
-)
 
 
 class SegmentationError(ValueError):
@@ -652,25 +644,6 @@ def _refine_on_all_rows(features: np.ndarray, start: np.ndarray) -> np.ndarray:
     return model.cluster_centers_
 
 
-def centroids_to_arrow(clusters: ClusterFit) -> pa.Table:
-    """Centroids in original units, one row per cluster, for the cluster profiles mart."""
-    if clusters.centroids_original is None:
-        raise SegmentationError(
-            "centroids in original units need the feature scaling: call fit_clusters with "
-            "scaling= (from prepare_features_with_scaling)"
-        )
-    original = clusters.centroids_original
-    return pa.table(
-        {
-            "cluster_id": pa.array(np.arange(1, clusters.k + 1, dtype=np.int32)),
-            "centroid_recency_days": pa.array(original[:, 0], pa.float64()),
-            "centroid_frequency": pa.array(original[:, 1], pa.float64()),
-            "centroid_monetary": pa.array(original[:, 2], pa.float64()),
-        },
-        schema=CENTROID_SCHEMA,
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # From the RFM table to the output tables
 # --------------------------------------------------------------------------------------------
@@ -703,10 +676,6 @@ class SegmentationRun:
             },
             schema=ASSIGNMENT_SCHEMA,
         )
-
-    @property
-    def centroid_table(self) -> pa.Table:
-        return centroids_to_arrow(self.clusters)
 
 
 def run_segmentation(

@@ -323,7 +323,7 @@ def test_identical_customers_fall_back_to_one_cluster():
     assert run.selection_table.column("k").to_pylist() == [1]
     assert set(run.assignment_table.column("cluster_id").to_pylist()) == {1}
     assert set(run.assignment_table.column("distance_to_centroid").to_pylist()) == {0.0}
-    assert run.centroid_table.to_pylist()[0]["centroid_monetary"] == pytest.approx(19.99)
+    assert run.clusters.centroids_original[0] == pytest.approx([7, 2, 19.99])
 
 
 def test_identical_customers_with_an_explicit_k_above_one_is_an_error():
@@ -411,15 +411,6 @@ def test_output_tables_have_exact_schemas_and_one_chosen_k():
         ]
     )
     assert run.assignment_table.column("customer_id").to_pylist()[:3] == ["0", "1", "2"]
-    assert run.centroid_table.schema == pa.schema(
-        [
-            ("cluster_id", pa.int32()),
-            ("centroid_recency_days", pa.float64()),
-            ("centroid_frequency", pa.float64()),
-            ("centroid_monetary", pa.float64()),
-        ]
-    )
-    assert run.centroid_table.column("cluster_id").to_pylist() == list(range(1, run.selection.chosen_k + 1))
 
 
 def test_the_pieces_used_by_separate_dbt_models_give_the_same_tables_as_one_run():

@@ -53,11 +53,7 @@ def model_selection_table(customers, options: KMeansOptions) -> pa.Table:
 
 def chosen_k(selection: pa.Table) -> int:
     """The one k marked is_chosen in the model-selection table."""
-    chosen = [
-        k
-        for k, is_chosen in zip(*selection.select(["k", "is_chosen"]).to_pydict().values(), strict=True)
-        if is_chosen
-    ]
+    chosen = selection.filter(selection["is_chosen"])["k"].to_pylist()
     if len(chosen) != 1:
         raise kmeans.SegmentationError(f"kmeans_model_selection must mark exactly one k; it marks {chosen}")
     return chosen[0]
@@ -65,6 +61,6 @@ def chosen_k(selection: pa.Table) -> int:
 
 def cluster_assignment_table(customers, k: int, *, seed: int) -> pa.Table:
     """customer_id, cluster_id (1 = best) and distance_to_centroid for every customer."""
-    customer_id, features, scaling = kmeans.customer_ids_and_features(customers)
-    clusters = kmeans.fit_clusters(features, k, seed, scaling=scaling)
+    customer_id, features, _ = kmeans.customer_ids_and_features(customers)
+    clusters = kmeans.fit_clusters(features, k, seed)
     return kmeans.SegmentationRun.assignment_of(customer_id, clusters)

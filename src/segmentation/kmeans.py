@@ -578,7 +578,8 @@ class ClusterFit:
     ``cluster_id`` is 1..k (int32, 1 = best, see ``rank_centroids``); ``distance_to_centroid`` is
     Euclidean in the scaled feature space. ``centroids_scaled[i]`` is cluster i+1's centroid;
     ``centroids_original`` the same in days / purchases / money (geometric-mean-like, see
-    ``FeatureScaling.to_original_units``), or None when no scaling was given.
+    ``FeatureScaling.to_original_units``), or None when no scaling was given. ``seed_rows`` is how
+    many rows the k-means++ starts ran on before the final run over every row.
     """
 
     k: int
@@ -586,7 +587,7 @@ class ClusterFit:
     distance_to_centroid: np.ndarray
     centroids_scaled: np.ndarray
     centroids_original: np.ndarray | None
-    fit_rows: int
+    seed_rows: int
 
 
 def fit_clusters(
@@ -630,7 +631,7 @@ def fit_clusters(
         distance_to_centroid=distance,
         centroids_scaled=centroids,
         centroids_original=None if scaling is None else scaling.to_original_units(centroids),
-        fit_rows=len(rows),
+        seed_rows=len(rows),
     )
 
 

@@ -286,7 +286,7 @@ def test_sampled_fitting_still_assigns_every_customer():
     run = run_segmentation(table, k=4, sample_size=60, silhouette_sample_size=30, fit_sample_size=90)
 
     assert run.selection.sample_rows == 60
-    assert run.clusters.fit_rows == 90
+    assert run.clusters.seed_rows == 90
     np.testing.assert_array_equal(run.clusters.cluster_id, blob + 1)
 
 

@@ -24,7 +24,7 @@ customers as (
 
 final as (
     select
-        cast(customers.customer_id as {{ dbt.type_string() }}) as customer_id,
+        customers.customer_id,
         cast(customers.first_purchase_at as date) as first_purchase_date,
         cast(customers.last_purchase_at as date) as last_purchase_date,
         customers.last_purchase_at,

@@ -24,7 +24,7 @@ per_cluster as (
     select
         cluster_id,
         {{ rfm_summary_columns() }},
-        -- The centroid is the mean of the scaled log features; mapped back it is this geometric mean.
+        -- The mean of the cluster's log features (where K-means works), mapped back: a geometric mean.
         exp(avg({{ log_feature('recency_days') }})) as centroid_recency_days,
         exp(avg({{ log_feature('frequency') }})) as centroid_frequency,
         exp(avg({{ log_feature('monetary') }})) as centroid_monetary,

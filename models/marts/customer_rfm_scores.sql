@@ -1,7 +1,15 @@
 {%- set bins = var('score_bins') -%}
 {%- set tier_labels = var('tier_labels') -%}
 {%- set tiers = tier_labels | length -%}
+{#- Percentile ranks (0..1, 1 = best; equal values share a rank) for the named segments. -#}
+{%- set percentile_ranks -%}
+    percent_rank() over (order by recency_days desc) as r_percentile,
+    percent_rank() over (order by frequency asc) as f_percentile,
+    percent_rank() over (order by monetary asc) as m_percentile
+{%- endset %}
 
+-- Windows order by customer_id in the source's type (a number sorts far faster than text); it
+-- becomes text in the final step.
 with
 
 customers as (
@@ -14,7 +22,8 @@ customers as (
             *,
             ntile({{ bins }}) over (order by recency_days desc, customer_id asc) as r_score,
             ntile({{ bins }}) over (order by frequency, customer_id) as f_score,
-            ntile({{ bins }}) over (order by monetary, customer_id) as m_score
+            ntile({{ bins }}) over (order by monetary, customer_id) as m_score,
+            {{ percentile_ranks }}
         from customers
     ),
 {% else %}
@@ -32,7 +41,8 @@ customers as (
             {{ score_from_cut_points('customers.recency_days', 'rfm_cut_points.r_cut', bins, lower_is_better=true) }}
             as r_score,
             {{ score_from_cut_points('customers.frequency', 'rfm_cut_points.f_cut', bins) }} as f_score,
-            {{ score_from_cut_points('customers.monetary', 'rfm_cut_points.m_cut', bins) }} as m_score
+            {{ score_from_cut_points('customers.monetary', 'rfm_cut_points.m_cut', bins) }} as m_score,
+            {{ percentile_ranks }}
         from customers
         cross join rfm_cut_points
     ),
@@ -65,7 +75,7 @@ tiered as (
 
 final as (
     select
-        customer_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         recency_days,
         frequency,
         monetary,
@@ -82,6 +92,9 @@ final as (
                 when {{ loop.index }} then '{{ label | replace("'", "''") }}'
             {%- endfor %}
         end as rfm_tier,
+        r_percentile,
+        f_percentile,
+        m_percentile,
         first_purchase_date,
         last_purchase_date,
         as_of_date

@@ -1,4 +1,5 @@
 -- Each customer's named RFM segment, from percentile ranks so the map holds for any score_bins.
+-- A view: dim_customer_segments computes it within its own query as fast as it reads a table.
 with
 
 scores as (
@@ -9,24 +10,13 @@ segment_map as (
     select * from {{ ref('rfm_segment_map') }}
 ),
 
--- Percentile ranks run 0..1 with 1 = best; equal values share a rank.
-value_ranks as (
-    select
-        customer_id,
-        percent_rank() over (order by recency_days desc) as r_percentile,
-        (
-            percent_rank() over (order by frequency asc)
-            + percent_rank() over (order by monetary asc)
-        ) / 2 as fm_mean_percentile
-    from scores
-),
-
+-- The rank of the mean of the frequency and monetary ranks: 0..1, 1 = best; equal means share a rank.
 ranks as (
     select
         customer_id,
         r_percentile,
-        percent_rank() over (order by fm_mean_percentile asc) as fm_percentile
-    from value_ranks
+        percent_rank() over (order by (f_percentile + m_percentile) / 2 asc) as fm_percentile
+    from scores
 ),
 
 quintiles as (

@@ -8,7 +8,10 @@ import pyarrow as pa
 
 from segmentation import kmeans
 
-RFM_COLUMNS = ", ".join(kmeans.INPUT_COLUMNS)
+# DuckDB's hash of customer_id keys the K-means samples: it is distinct per customer and does not
+# depend on row order, so a sample is drawn in one pass instead of a sort of every customer.
+SAMPLE_KEY = "sample_key"
+RFM_COLUMNS = ", ".join([*kmeans.INPUT_COLUMNS, f"hash(customer_id) as {SAMPLE_KEY}"])
 
 
 @dataclass(frozen=True)
@@ -38,9 +41,11 @@ class KMeansOptions:
 
 def model_selection_table(customers, options: KMeansOptions) -> pa.Table:
     """The k curve (k, inertia, silhouette, is_chosen) for the table kmeans_model_selection."""
+    customers = _read_all(customers)
     _, features, _ = kmeans.customer_ids_and_features(customers)
     selection = kmeans.select_k(
         features,
+        sample_keys=_sample_keys(customers),
         k_min=options.k_min,
         k_max=options.k_max,
         k=options.k,
@@ -61,6 +66,18 @@ def chosen_k(selection: pa.Table) -> int:
 
 def cluster_assignment_table(customers, k: int, *, seed: int) -> pa.Table:
     """customer_id, cluster_id (1 = best) and distance_to_centroid for every customer."""
+    customers = _read_all(customers)
     customer_id, features, _ = kmeans.customer_ids_and_features(customers)
-    clusters = kmeans.fit_clusters(features, k, seed)
+    clusters = kmeans.fit_clusters(features, k, seed, sample_keys=_sample_keys(customers))
     return kmeans.SegmentationRun.assignment_of(customer_id, clusters)
+
+
+def _sample_keys(customers: pa.Table):
+    """The sample_key column as numbers, or None when the table has none (then values key the sample)."""
+    if SAMPLE_KEY not in customers.column_names:
+        return None
+    return customers.column(SAMPLE_KEY).to_numpy()
+
+
+def _read_all(customers) -> pa.Table:
+    return customers.read_all() if isinstance(customers, pa.RecordBatchReader) else customers

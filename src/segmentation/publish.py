@@ -1,10 +1,10 @@
 """Publish the BI tables after a successful build, where readers can never block the next build.
 
 Each publication is a new, immutable folder under the publish folder, holding one Parquet file per
-table and a DuckDB file with the same tables. The symlink ``current`` is then swapped to it in one
-atomic rename, so a BI tool sees either the old set or the new set, never a mix, and a reader that
-keeps a file open holds an old version, not the warehouse that dbt writes. The newest few versions
-are kept; older ones are removed.
+table and a small DuckDB file with one view per table over ``current/<table>.parquet``. The symlink
+``current`` is then swapped to it in one atomic rename, so a new query sees either the old set or
+the new set, and a connection kept open reads the newest build on its next query without blocking
+dbt, which writes another file. The newest few versions are kept; older ones are removed.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def publish_tables(session, table_names: list[str], publish_dir: Path) -> pa.Tab
     version_dir = publish_dir / f"v{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
     version_dir.mkdir()
     row_counts = [_copy_table(session, name, version_dir) for name in table_names]
-    _copy_to_database(session, table_names, version_dir / DATABASE_FILE)
+    _write_view_database(session, table_names, version_dir, publish_dir.resolve() / CURRENT)
     _point_current_at(publish_dir, version_dir)
     _remove_old_versions(publish_dir)
     return pa.table(
@@ -51,11 +51,24 @@ def _copy_table(session, name: str, version_dir: Path) -> int:
     return session.execute(f"select count(*) from {name}").fetchall()[0][0]
 
 
-def _copy_to_database(session, table_names: list[str], database: Path) -> None:
-    session.execute(f"attach '{_quoted_path(database)}' as published_version")
+def _write_view_database(session, table_names: list[str], version_dir: Path, current_dir: Path) -> None:
+    """A DuckDB file of views over the current Parquet files: copying the tables in as well took as
+    long as writing the Parquet files (2 s for 3.9 million customers).
+
+    DuckDB checks that a view's files exist when it is created, and re-reads their columns at every
+    query. So a table not yet published (the first build) gets a view over this version's file, and
+    the next build's view reads ``current``.
+    """
+    session.execute(f"attach '{_quoted_path(version_dir / DATABASE_FILE)}' as published_version")
     try:
         for name in table_names:
-            session.execute(f"create table published_version.{name} as select * from {name}")
+            parquet = current_dir / f"{name}.parquet"
+            if not parquet.exists():
+                parquet = version_dir.resolve() / parquet.name
+            session.execute(
+                f"create view published_version.{name} as "
+                f"select * from read_parquet('{_quoted_path(parquet)}')"
+            )
     finally:
         session.execute("detach published_version")
 

@@ -13,6 +13,7 @@ from segmentation.kmeans import (
     choose_elbow_k,
     customer_ids_and_features,
     fit_clusters,
+    kneedle_elbow,
     prepare_features,
     prepare_features_with_scaling,
     run_segmentation,
@@ -142,6 +143,33 @@ def test_kneedle_finds_the_elbow_of_a_known_curve():
     inertias = [1000, 400, 100, 80, 65, 55, 48, 43, 40]
 
     assert choose_elbow_k(ks, inertias, [None] * 9) == (3, "kneedle")
+
+
+def test_kneedle_gives_the_knee_of_the_kneed_package_on_random_curves():
+    # kneed is the reference implementation of kneedle; the package has its own to skip kneed's import.
+    import warnings
+
+    from kneed import KneeLocator
+
+    rng = np.random.default_rng(7)
+    found = 0
+    for _ in range(2000):
+        count = int(rng.integers(3, 12))
+        ks = sorted((rng.choice(30, count, replace=False) + 1).tolist())
+        shapes = (
+            np.sort(rng.random(count))[::-1] * 1e5,
+            1 / np.array(ks, dtype=float) ** rng.uniform(0.2, 3) + rng.normal(0, 0.02, count),
+            np.round(rng.random(count) * 5),  # not monotone, with flat stretches
+        )
+        for inertias in shapes:
+            if inertias.max() == inertias.min():
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expected = KneeLocator(ks, inertias, curve="convex", direction="decreasing").knee
+            assert kneedle_elbow(ks, inertias) == expected, (ks, inertias.tolist())
+            found += expected is not None
+    assert found > 3000
 
 
 def test_a_straight_curve_falls_back_to_the_best_silhouette():
@@ -277,6 +305,29 @@ def test_permuting_the_rows_gives_each_customer_the_same_cluster(sizes):
     assert original.selection.chosen_k == permuted.selection.chosen_k
     assert by_customer(original) == by_customer(permuted)
     assert original.selection_table.equals(permuted.selection_table)
+
+
+def test_sample_keys_draw_the_same_sample_in_any_row_order():
+    recency, frequency, monetary, blob = ranked_blobs()
+    features = prepare_features(recency, frequency, monetary)
+    keys = np.random.default_rng(5).permutation(len(features)).astype(np.uint64) * np.uint64(2654435761)
+    order = np.random.default_rng(6).permutation(len(features))
+    options = {"k": 4, "sample_size": 60, "silhouette_sample_size": 30}
+
+    original = select_k(features, sample_keys=keys, **options)
+    permuted = select_k(features[order], sample_keys=keys[order], **options)
+    clusters = fit_clusters(features[order], 4, fit_sample_size=90, sample_keys=keys[order])
+
+    assert original.to_arrow().equals(permuted.to_arrow())
+    assert original.sample_rows == 60 and clusters.seed_rows == 90
+    np.testing.assert_array_equal(clusters.cluster_id, blob[order] + 1)
+
+
+def test_sample_keys_of_the_wrong_length_are_a_clear_error():
+    features = prepare_features([1.0, 2.0, 3.0], [1, 2, 3], [1.0, 2.0, 3.0])
+
+    with pytest.raises(SegmentationError, match="sample_keys must be 3 integers"):
+        select_k(features, sample_keys=np.arange(2))
 
 
 def test_sampled_fitting_still_assigns_every_customer():

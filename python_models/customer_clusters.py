@@ -7,5 +7,5 @@ def model(dbt, session):
     dbt.config(materialized="table")
     # One query at a time: an Arrow reader holds the connection until it is read in full.
     k = chosen_k(dbt.ref("kmeans_model_selection").arrow().read_all())
-    customers = dbt.ref("customer_rfm_scores").project(RFM_COLUMNS).arrow()
+    customers = dbt.ref("int_customer_rfm").project(RFM_COLUMNS).arrow()
     return cluster_assignment_table(customers, k, seed=int(dbt.config.get("kmeans_seed")))

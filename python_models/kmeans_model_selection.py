@@ -14,5 +14,5 @@ def model(dbt, session):
         sample_size=dbt.config.get("kmeans_sample_size"),
         silhouette_sample_size=dbt.config.get("kmeans_silhouette_sample_size"),
     )
-    customers = dbt.ref("customer_rfm_scores").project(RFM_COLUMNS).arrow()
+    customers = dbt.ref("int_customer_rfm").project(RFM_COLUMNS).arrow()
     return model_selection_table(customers, options)

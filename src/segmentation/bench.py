@@ -490,10 +490,10 @@ def scaled_log_features(recency, frequency, monetary):
 
 
 def floor_kmeans(features, seed: int) -> int:
-    """The project's K-means recipe, minimal: k = 1..9 on a 100k sample with silhouettes on 10k,
-    the kneedle elbow, a final fit on a 200k sample, and every customer assigned. Returns k."""
+    """The project's K-means recipe, minimal: k = 1..9 on a sample with silhouettes on a smaller
+    one, the kneedle elbow, a final fit on a larger sample, and every customer assigned (sample
+    sizes, starts and kneedle are the project's). Returns k."""
     import numpy as np
-    from kneed import KneeLocator
     from sklearn.cluster import KMeans
 
     from segmentation import kmeans as project_defaults
@@ -501,7 +501,7 @@ def floor_kmeans(features, seed: int) -> int:
     rng = np.random.default_rng(seed)
     ks = list(range(project_defaults.DEFAULT_K_MIN, project_defaults.DEFAULT_K_MAX + 1))
     inertias = _floor_k_curve(_random_rows(features, project_defaults.DEFAULT_SAMPLE_SIZE, rng), ks, seed)
-    k = int(KneeLocator(ks, inertias, curve="convex", direction="decreasing").knee or ks[0])
+    k = project_defaults.kneedle_elbow(ks, inertias) or ks[0]
     fit_rows = _random_rows(features, project_defaults.DEFAULT_FIT_SAMPLE_SIZE, rng)
     KMeans(k, n_init=project_defaults.DEFAULT_N_INIT, random_state=seed).fit(fit_rows).predict(features)
     return k

@@ -8,10 +8,17 @@ import pyarrow as pa
 
 from segmentation import kmeans
 
-# DuckDB's hash of customer_id keys the K-means samples: it is distinct per customer and does not
-# depend on row order, so a sample is drawn in one pass instead of a sort of every customer.
+# What the K-means models read from int_customer_rfm: customer_id as text, exactly as the SQL marts
+# cast it, and DuckDB's hash of the key, which keys the samples: it is distinct per customer and does
+# not depend on row order, so a sample is drawn in one pass instead of a sort of every customer.
 SAMPLE_KEY = "sample_key"
-RFM_COLUMNS = ", ".join([*kmeans.INPUT_COLUMNS, f"hash(customer_id) as {SAMPLE_KEY}"])
+RFM_COLUMNS = ", ".join(
+    [
+        "cast(customer_id as varchar) as customer_id",
+        *kmeans.INPUT_COLUMNS[1:],
+        f"hash(customer_id) as {SAMPLE_KEY}",
+    ]
+)
 
 
 @dataclass(frozen=True)

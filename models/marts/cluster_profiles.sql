@@ -1,23 +1,9 @@
 -- One row per K-means cluster: its size and revenue, typical R, F, M, and its centroid in original units.
 with
 
-clusters as (
-    select * from {{ ref('customer_clusters') }}
-),
-
-scores as (
-    select * from {{ ref('customer_rfm_scores') }}
-),
-
+-- customer_clusters carries the R, F and M values it clustered: no join back to the scores is needed.
 customers as (
-    select
-        clusters.cluster_id,
-        clusters.distance_to_centroid,
-        scores.recency_days,
-        scores.frequency,
-        scores.monetary
-    from clusters
-    inner join scores on clusters.customer_id = scores.customer_id
+    select * from {{ ref('customer_clusters') }}
 ),
 
 per_cluster as (

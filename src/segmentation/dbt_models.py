@@ -72,11 +72,15 @@ def chosen_k(selection: pa.Table) -> int:
 
 
 def cluster_assignment_table(customers, k: int, *, seed: int) -> pa.Table:
-    """customer_id, cluster_id (1 = best) and distance_to_centroid for every customer."""
+    """customer_id, cluster_id (1 = best), distance_to_centroid and the R, F, M values clustered,
+    for every customer (cluster_profiles summarises the clusters without joining back)."""
     customers = _read_all(customers)
     customer_id, features, _ = kmeans.customer_ids_and_features(customers)
     clusters = kmeans.fit_clusters(features, k, seed, sample_keys=_sample_keys(customers))
-    return kmeans.SegmentationRun.assignment_of(customer_id, clusters)
+    assignment = kmeans.SegmentationRun.assignment_of(customer_id, clusters)
+    for name in kmeans.INPUT_COLUMNS[1:]:
+        assignment = assignment.append_column(name, customers.column(name))
+    return assignment
 
 
 def _sample_keys(customers: pa.Table):

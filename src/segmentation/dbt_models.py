@@ -84,9 +84,6 @@ def cluster_assignment_table(customers, k: int, *, seed: int) -> pa.Table:
 
 
 def _sample_keys(customers: pa.Table):
-    """The sample_key column as numbers, or None when the table has none (then values key the sample)."""
-    if SAMPLE_KEY not in customers.column_names:
-        return None
     return customers.column(SAMPLE_KEY).to_numpy()
 
 

@@ -10,7 +10,8 @@ What this module adds for a warehouse that runs unattended on up to ~5 million c
   scores on at most ``silhouette_sample_size`` rows, and the final model on at most
   ``fit_sample_size`` rows; every customer is then assigned to its nearest centroid in chunks.
 * Row-order independence. Scaling sums sorted values, samples are the rows with the smallest
-  seeded hash of their values (and occurrence number among identical rows), and the fitted rows
+  seeded hash of a per-row key (the dbt models pass a hash of customer_id) or, without keys, of
+  their values (and occurrence number among identical rows), and the fitted rows
   are sorted by value before K-means sees them, so the same customers in any order, with the same
   seed, get bit-identical clusters and distances (DuckDB does not promise a row order).
 * Stable labels. Clusters are numbered by a value score of their centroids, so cluster 1 is always
@@ -352,7 +353,7 @@ def _sample_row_indices(
 
 
 def _sample_rows_in_value_order(
-    features: np.ndarray, max_rows: int, seed: int, sample_keys: np.ndarray | None = None
+    features: np.ndarray, max_rows: int, seed: int, sample_keys: np.ndarray | None
 ) -> np.ndarray:
     """At most ``max_rows`` rows (all if fewer), sorted by value, drawn independently of row order."""
     if features.shape[0] > max_rows:

@@ -49,6 +49,24 @@ def test_floor_and_notebook_find_the_customers_of_the_built_warehouse(smoke_run)
     assert results["notebook"].customers == built
 
 
+def test_the_floor_computes_the_scores_and_tiers_of_the_built_warehouse(smoke_run):
+    workdir, _ = smoke_run
+    data = next((workdir / "data").glob("*.parquet"))
+    floor = bench.floor_rfm_table(data).to_pylist()
+    database = workdir / "project" / "warehouse" / "segments.duckdb"
+    with duckdb.connect(str(database), read_only=True) as connection:
+        built = connection.sql(
+            "select customer_id, recency_days, frequency, round(monetary, 6), r_score, f_score, m_score, "
+            "rfm_tier_rank from customer_rfm_scores"
+        ).fetchall()
+    floor_rows = {
+        (row["customer_id"], row["recency_days"], row["frequency"], round(row["monetary"], 6))
+        + (row["r_score"], row["f_score"], row["m_score"], row["tier_rank"])
+        for row in floor
+    }
+    assert floor_rows == set(built)
+
+
 def test_ratios_are_reported_and_saved(smoke_run):
     workdir, results = smoke_run
     assert results["floor"].vs_floor == 1.0

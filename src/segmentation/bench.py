@@ -397,8 +397,8 @@ def _write_report(result_path: Path, customers: int, k: int, watch: _Stopwatch) 
 # >= 0; purchases are positive quantities; returns are netted into monetary; frequency = distinct
 # purchase invoices; recency = whole days from the last purchase to the day after the last used
 # line; NTILE scores (higher is better, ties by customer_id in the source's type, as the project
-# breaks them; an integer key also groups and sorts far faster than text, which the floor needs
-# as much as the project); tiers from quartiles of the score sum; customer_id as text at the end.
+# breaks them, which is also far faster than text); tiers from quartiles of the score sum;
+# customer_id becomes text at the end.
 FLOOR_SQL = """
 with
 lines as (

@@ -48,7 +48,7 @@ class KMeansOptions:
 
 def model_selection_table(customers, options: KMeansOptions) -> pa.Table:
     """The k curve (k, inertia, silhouette, is_chosen) for the table kmeans_model_selection."""
-    customers = _read_all(customers)
+    customers = kmeans.as_arrow_table(customers)
     _, features, _ = kmeans.customer_ids_and_features(customers)
     selection = kmeans.select_k(
         features,
@@ -74,7 +74,7 @@ def chosen_k(selection: pa.Table) -> int:
 def cluster_assignment_table(customers, k: int, *, seed: int) -> pa.Table:
     """customer_id, cluster_id (1 = best), distance_to_centroid and the R, F, M values clustered,
     for every customer (cluster_profiles summarises the clusters without joining back)."""
-    customers = _read_all(customers)
+    customers = kmeans.as_arrow_table(customers)
     customer_id, features, _ = kmeans.customer_ids_and_features(customers)
     clusters = kmeans.fit_clusters(features, k, seed, sample_keys=_sample_keys(customers))
     assignment = kmeans.SegmentationRun.assignment_of(customer_id, clusters)
@@ -85,7 +85,3 @@ def cluster_assignment_table(customers, k: int, *, seed: int) -> pa.Table:
 
 def _sample_keys(customers: pa.Table):
     return customers.column(SAMPLE_KEY).to_numpy()
-
-
-def _read_all(customers) -> pa.Table:
-    return customers.read_all() if isinstance(customers, pa.RecordBatchReader) else customers

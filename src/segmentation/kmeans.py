@@ -772,7 +772,7 @@ def customer_ids_and_features(
     ``table``: a pyarrow Table or RecordBatchReader (what DuckDB's ``.arrow()`` returns) with
     customer_id, recency_days, frequency and monetary; errors name the offending column.
     """
-    table = _as_arrow_table(table)
+    table = as_arrow_table(table)
     customer_id = _customer_ids(table)
     features, scaling = _scaled_log_features(
         ((name, table.column(name)) for name in INPUT_COLUMNS[1:]), replace_nonpositive
@@ -797,7 +797,8 @@ def segment_customers(
     return run.selection_table, run.assignment_table
 
 
-def _as_arrow_table(data) -> pa.Table:
+def as_arrow_table(data) -> pa.Table:
+    """A pyarrow Table from a Table or a RecordBatchReader (what DuckDB's ``.arrow()`` returns)."""
     if isinstance(data, pa.Table):
         return data
     if isinstance(data, pa.RecordBatchReader):

@@ -5,20 +5,30 @@
     {%- do _check_choice(problems, 'frequency_basis', ['invoices', 'lines']) -%}
     {%- do _check_choice(problems, 'returns_policy', ['net', 'exclude']) -%}
     {%- do _check_choice(problems, 'zero_price_policy', ['keep', 'reject']) -%}
-    {%- do _check_choice(problems, 'source_format', ['auto', 'parquet', 'csv']) -%}
+    {%- do _check_choice(problems, 'source_format', ['auto', 'parquet', 'csv', 'xlsx']) -%}
+    {%- do _check_choice(problems, 'duplicate_lines', ['keep', 'reject']) -%}
+    {%- do _check_choice(problems, 'decimal_separator', ['.', ',']) -%}
+    {%- do _check_choice(problems, 'csv_header', [true, false]) -%}
+    {%- do _check_choice(problems, 'csv_encoding', ['utf-8', 'utf-16', 'latin-1']) -%}
+    {%- do _check_source_table(problems) -%}
+    {%- do _check_source_sheets(problems) -%}
     {%- do _check_whole_number(problems, 'score_bins', 2, 9) -%}
     {%- do _check_tier_labels(problems) -%}
     {%- do _check_as_of_date(problems) -%}
     {%- do _check_source_columns(problems) -%}
     {%- do _check_country_filter(problems) -%}
     {%- do _check_kmeans(problems) -%}
-    {%- if var('csv_delimiter') is not string or var('csv_delimiter') | length != 1 -%}
-        {%- do problems.append("csv_delimiter must be one character, got " ~ var('csv_delimiter') ~ ".") -%}
+    {%- if var('csv_delimiter') is not string or (var('csv_delimiter') | length != 1 and var('csv_delimiter') != 'whitespace') -%}
+        {%- do problems.append("csv_delimiter must be one character or whitespace (runs of blanks), got " ~ var('csv_delimiter') ~ ".") -%}
     {%- endif -%}
     {%- if problems -%}
         {{- exceptions.raise_compiler_error("Invalid vars, nothing was built:\n  - " ~ problems | join("\n  - ")) -}}
     {%- endif -%}
     {%- if execute -%}
+        {%- do _check_timezone() -%}
+        {%- if source_is_workbook() -%}
+            {%- do run_query("drop table if exists raw.transactions_workbook") -%}
+        {%- endif -%}
         {%- do validate_source() -%}
     {%- endif -%}
     select 1
@@ -97,5 +107,27 @@
     {%- endif -%}
     {%- if var('kmeans_k') != 'auto' -%}
         {%- do _check_whole_number(problems, 'kmeans_k', 1, 20, ' (or auto: the elbow of the inertia curve)') -%}
+    {%- endif -%}
+{% endmacro %}
+
+{#- A (schema.)table name only: the var reaches SQL as quoted identifiers, never as SQL. -#}
+{% macro _check_source_table(problems) %}
+    {%- set table = var('source_table') -%}
+    {%- if table is not none and not modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_]*([.][A-Za-z_][A-Za-z0-9_]*)?', table | string) -%}
+        {%- do problems.append("source_table must be a table name, optionally with its schema (raw.transactions); got '" ~ table ~ "'.") -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_source_sheets(problems) %}
+    {%- set sheets = var('source_sheets') -%}
+    {%- if sheets is not none and (sheets is string or sheets is mapping or sheets is not iterable or not sheets) -%}
+        {%- do problems.append("source_sheets must be a list of sheet names (or null for every sheet with the header row); got " ~ sheets ~ ".") -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_timezone() %}
+    {%- set known = run_query("select count(*) from pg_timezone_names() where name = " ~ sql_string(var('timezone'))).columns[0].values()[0] -%}
+    {%- if known == 0 -%}
+        {{- exceptions.raise_compiler_error("Invalid vars, nothing was built:\n  - timezone must be a time zone name such as UTC or Europe/London; got '" ~ var('timezone') ~ "'.") -}}
     {%- endif -%}
 {% endmacro %}

@@ -3,7 +3,7 @@
 with
 
 transactions as (
-    select * from {{ ref('stg_transactions') }}
+    select * from {{ ref('int_used_lines') }}
 ),
 
 per_customer as (

@@ -10,7 +10,7 @@ activity as (
 
 as_of as (
     {% if var('as_of_date') -%}
-        select cast('{{ var("as_of_date") }}' as date) as as_of_date
+        select cast({{ sql_string(var('as_of_date')) }} as date) as as_of_date
     {%- else -%}
         select {{ dbt.dateadd('day', 1, 'cast(max(last_activity_at) as date)') }} as as_of_date
         from activity
@@ -24,7 +24,8 @@ customers as (
 
 final as (
     select
-        customers.customer_id,
+        customers.customer_id as customer_key,
+        {{ customer_id_text('customers.customer_id') }} as customer_id,
         cast(customers.first_purchase_at as date) as first_purchase_date,
         cast(customers.last_purchase_at as date) as last_purchase_date,
         customers.last_purchase_at,

@@ -1,4 +1,4 @@
--- One row per K-means cluster: its size and revenue, typical R, F, M, and its centroid in original units.
+-- One row per K-means cluster: its size and revenue, typical R, F, M, and the fitted centroid.
 with
 
 -- customer_clusters carries the R, F and M values it clustered: no join back to the scores is needed.
@@ -6,14 +6,14 @@ customers as (
     select * from {{ ref('customer_clusters') }}
 ),
 
+centroids as (
+    select * from {{ ref('kmeans_centroids') }}
+),
+
 per_cluster as (
     select
         cluster_id,
         {{ rfm_summary_columns() }},
-        -- The mean of the cluster's log features (where K-means works), mapped back: a geometric mean.
-        exp(avg({{ log_feature('recency_days') }})) as centroid_recency_days,
-        exp(avg({{ log_feature('frequency') }})) as centroid_frequency,
-        exp(avg({{ log_feature('monetary') }})) as centroid_monetary,
         avg(distance_to_centroid) as mean_distance_to_centroid
     from customers
     group by cluster_id
@@ -22,47 +22,45 @@ per_cluster as (
 totals as (
     select
         count(*) as all_customers,
-        sum(monetary) as all_revenue,
-        exp(avg({{ log_feature('recency_days') }})) as typical_recency_days,
-        exp(avg({{ log_feature('frequency') }})) as typical_frequency,
-        exp(avg({{ log_feature('monetary') }})) as typical_monetary
+        sum(monetary) as all_revenue
     from customers
 ),
 
--- A label for BI: the cluster number and how its centroid compares with all customers' centre.
+-- A label for BI: the cluster number and how its centroid compares with the centre of all customers
+-- (scaled value 0: the mean of the log feature).
 labelled as (
     select
-        per_cluster.*,
-        cast(per_cluster.cluster_id as {{ dbt.type_string() }}) || ': '
-        || case when per_cluster.centroid_recency_days <= totals.typical_recency_days then 'recent' else 'lapsed' end
+        centroids.*,
+        cast(centroids.cluster_id as {{ dbt.type_string() }}) || ': '
+        || case when centroids.scaled_recency <= 0 then 'recent' else 'lapsed' end
         || ', '
-        || case when per_cluster.centroid_frequency >= totals.typical_frequency then 'frequent' else 'occasional' end
+        || case when centroids.scaled_frequency >= 0 then 'frequent' else 'occasional' end
         || ', '
-        || case when per_cluster.centroid_monetary >= totals.typical_monetary then 'high spend' else 'low spend' end
+        || case when centroids.scaled_monetary >= 0 then 'high spend' else 'low spend' end
             as cluster_label
-    from per_cluster
-    cross join totals
+    from centroids
 ),
 
 final as (
     select
         labelled.cluster_id,
         labelled.cluster_label,
-        labelled.customers,
-        labelled.customers * 1.0 / totals.all_customers as customer_share,
-        labelled.revenue,
-        labelled.revenue / nullif(totals.all_revenue, 0) as revenue_share,
-        labelled.mean_recency_days,
-        labelled.median_recency_days,
-        labelled.mean_frequency,
-        labelled.median_frequency,
-        labelled.mean_monetary,
-        labelled.median_monetary,
+        per_cluster.customers,
+        per_cluster.customers * 1.0 / totals.all_customers as customer_share,
+        per_cluster.revenue,
+        per_cluster.revenue / nullif(totals.all_revenue, 0) as revenue_share,
+        per_cluster.mean_recency_days,
+        per_cluster.median_recency_days,
+        per_cluster.mean_frequency,
+        per_cluster.median_frequency,
+        per_cluster.mean_monetary,
+        per_cluster.median_monetary,
         labelled.centroid_recency_days,
         labelled.centroid_frequency,
         labelled.centroid_monetary,
-        labelled.mean_distance_to_centroid
+        per_cluster.mean_distance_to_centroid
     from labelled
+    inner join per_cluster on labelled.cluster_id = per_cluster.cluster_id
     cross join totals
 )
 

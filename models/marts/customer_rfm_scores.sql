@@ -8,8 +8,7 @@
     percent_rank() over (order by monetary asc) as m_percentile
 {%- endset %}
 
--- Windows order by customer_id in the source's type (a number sorts far faster than text); it
--- becomes text in the final step.
+-- Windows break ties by customer_key, the key in the source's type (a number sorts far faster than text).
 with
 
 customers as (
@@ -20,9 +19,9 @@ customers as (
     scored as (
         select
             *,
-            ntile({{ bins }}) over (order by recency_days desc, customer_id asc) as r_score,
-            ntile({{ bins }}) over (order by frequency, customer_id) as f_score,
-            ntile({{ bins }}) over (order by monetary, customer_id) as m_score,
+            ntile({{ bins }}) over (order by recency_days desc, customer_key asc) as r_score,
+            ntile({{ bins }}) over (order by frequency, customer_key) as f_score,
+            ntile({{ bins }}) over (order by monetary, customer_key) as m_score,
             {{ percentile_ranks }}
         from customers
     ),
@@ -75,7 +74,7 @@ tiered as (
 
 final as (
     select
-        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        customer_id,
         recency_days,
         frequency,
         monetary,
@@ -89,7 +88,7 @@ final as (
         cast(tier_rank as {{ dbt.type_int() }}) as rfm_tier_rank,
         case tier_rank
             {%- for label in tier_labels %}
-                when {{ loop.index }} then '{{ label | replace("'", "''") }}'
+                when {{ loop.index }} then {{ sql_string(label) }}
             {%- endfor %}
         end as rfm_tier,
         r_percentile,

@@ -6,7 +6,7 @@ scores as (
 ),
 
 segments as (
-    select * from {{ ref('customer_rfm_segments') }}
+    select * from {{ ref('int_customer_named_segments') }}
 ),
 
 clusters as (

@@ -1,46 +1,72 @@
-{%- set has_line_amount = has_source_column('line_amount') -%}
+{%- set column_types = source_column_types() -%}
 {%- set as_of_date = var('as_of_date') -%}
 {%- set exclude_returns = (var('returns_policy') == 'exclude') | lower -%}
 {%- set reject_zero_amounts = (var('zero_price_policy') == 'reject') | lower -%}
-{#- A numeric customer key is grouped as it is (far faster than text); text (or unknown) keys are trimmed. -#}
-{%- set customer_key_is_text = source_column_is_text('customer_id') -%}
 
 with
 
 source as (
-    select * from {{ ref('stg_transactions_source') }}
+    select * from {{ transactions_source() }}
 ),
+
+{% if var('csv_delimiter') == 'whitespace' %}
+    -- Whitespace-aligned text: each line split on runs of blanks into fields, mapped by position.
+    fields as (
+        select {{ whitespace_fields('line') }} as fields
+        from source
+    ),
+{% endif %}
+
+{% if var('duplicate_lines') == 'reject' %}
+    -- Every exact copy of a line after the first (all mapped columns equal) is marked.
+    numbered as (
+        select
+            *,
+            row_number() over (
+                partition by {% for project_column in var('source_columns') if has_source_column(project_column) -%}
+                    {{ source_column(project_column) }}{{ ", " if not loop.last }}
+                {%- endfor %}
+            ) > 1 as is_duplicate
+        from {{ 'fields' if var('csv_delimiter') == 'whitespace' else 'source' }}
+    ),
+{% endif %}
 
 typed as (
     select
-        {% if customer_key_is_text -%}
-            nullif(trim(cast({{ source_column('customer_id') }} as {{ dbt.type_string() }})), '')
-        {%- else -%}
-            {{ source_column('customer_id') }}
-        {%- endif %} as customer_id,
-        {% if has_source_column('invoice_id') -%}
-            cast({{ source_column('invoice_id') }} as {{ dbt.type_string() }})
-        {%- else -%}
-            cast(null as {{ dbt.type_string() }})
-        {%- endif %} as invoice_id,
-        cast({{ source_column('invoiced_at') }} as {{ dbt.type_string() }}) as raw_invoiced_at,
-        {{ parse_timestamp(source_column('invoiced_at')) }} as invoiced_at,
-        {% if has_line_amount -%}
+        {{ customer_key(source_column('customer_id'), source_column_type('customer_id', column_types)) }}
+            as customer_id,
+        cast({{ source_column('invoice_id') or 'null' }} as varchar) as invoice_id,
+        cast({{ source_column('invoiced_at') }} as varchar) as raw_invoiced_at,
+        {{ parse_timestamp(source_column('invoiced_at'), source_column_type('invoiced_at', column_types)) }}
+            as invoiced_at,
+        {% if has_source_column('line_amount') -%}
+            cast({{ source_column('line_amount') }} as varchar) as raw_amount,
             cast(null as double) as quantity,
             cast(null as double) as unit_price,
-            try_cast({{ source_column('line_amount') }} as double) as line_amount,
+            {{ parse_amount(source_column('line_amount'), source_column_type('line_amount', column_types)) }}
+                as given_line_amount,
         {%- else -%}
-            try_cast({{ source_column('quantity') }} as double) as quantity,
-            try_cast({{ source_column('unit_price') }} as double) as unit_price,
-            try_cast({{ source_column('quantity') }} as double)
-            * try_cast({{ source_column('unit_price') }} as double) as line_amount,
+            cast({{ source_column('quantity') }} as varchar) || ' x '
+            || cast({{ source_column('unit_price') }} as varchar) as raw_amount,
+            {{ parse_amount(source_column('quantity'), source_column_type('quantity', column_types)) }} as quantity,
+            {{ parse_amount(source_column('unit_price'), source_column_type('unit_price', column_types)) }}
+                as unit_price,
+            cast(null as double) as given_line_amount,
         {%- endif %}
-        {% if has_source_column('country') -%}
-            cast({{ source_column('country') }} as {{ dbt.type_string() }})
-        {%- else -%}
-            cast(null as {{ dbt.type_string() }})
-        {%- endif %} as country
-    from source
+        cast({{ source_column('country') or 'null' }} as varchar) as country,
+        {{ 'is_duplicate' if var('duplicate_lines') == 'reject' else 'false' }} as is_duplicate
+    from
+        {%- if var('duplicate_lines') == 'reject' %} numbered
+        {%- elif var('csv_delimiter') == 'whitespace' %} fields
+        {%- else %} source
+        {%- endif %}
+),
+
+amounts as (
+    select
+        *,
+        coalesce(given_line_amount, quantity * unit_price) as line_amount
+    from typed
 ),
 
 flagged as (
@@ -48,25 +74,29 @@ flagged as (
         *,
         coalesce(quantity, line_amount) < 0 as is_return,
         coalesce(invoice_id like 'C%', false) as is_cancellation
-    from typed
+    from amounts
 ),
 
 judged as (
     select
         *,
         case
+            when is_duplicate then 'duplicate line'
             when customer_id is null then 'no customer'
             when invoiced_at is null then 'missing timestamp'
             when line_amount is null then 'missing or non-numeric amount'
+            when not isfinite(line_amount) then 'infinite or NaN amount'
+            -- Monetary is summed as exact decimals of 18 digits with 4 after the point.
+            when abs(line_amount) >= 1e13 then 'amount too large (1e13 or more)'
             {% if var('country_filter') -%}
                 when country is null or country not in (
                     {%- for country in var('country_filter') -%}
-                        '{{ country | replace("'", "''") }}'{{ ", " if not loop.last }}
+                        {{ sql_string(country) }}{{ ", " if not loop.last }}
                     {%- endfor -%}
                 ) then 'country not in country_filter'
             {% endif %}
             {% if as_of_date %}
-                when invoiced_at >= cast('{{ as_of_date }}' as date) then 'on or after the as-of date'
+                when invoiced_at >= cast({{ sql_string(as_of_date) }} as date) then 'on or after the as-of date'
             {% endif %}
             when unit_price < 0 then 'negative unit price'
             when quantity = 0 then 'zero quantity'
@@ -83,6 +113,7 @@ final as (
         raw_invoiced_at,
         invoiced_at,
         cast(invoiced_at as date) as invoice_date,
+        raw_amount,
         quantity,
         unit_price,
         line_amount,

@@ -1,4 +1,8 @@
-"""What the dbt Python models call: their options, the K-means package, and Arrow tables back."""
+"""What the dbt Python models call: their options, the K-means package, and Arrow tables back.
+
+Each model reads int_customer_kmeans_features (customer_id as text, sample_key, the R, F, M values and
+their log features), so no feature is computed here.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,8 @@ import pyarrow as pa
 
 from segmentation import kmeans
 
-# What the K-means models read from int_customer_rfm: customer_id as text, exactly as the SQL marts
-# cast it, and DuckDB's hash of the key, which keys the samples: it is distinct per customer and does
-# not depend on row order, so a sample is drawn in one pass instead of a sort of every customer.
 SAMPLE_KEY = "sample_key"
-RFM_COLUMNS = ", ".join(
-    [
-        "cast(customer_id as varchar) as customer_id",
-        *kmeans.INPUT_COLUMNS[1:],
-        f"hash(customer_id) as {SAMPLE_KEY}",
-    ]
-)
+RFM_VALUE_COLUMNS = ("recency_days", "frequency", "monetary")
 
 
 @dataclass(frozen=True)
@@ -46,13 +41,13 @@ class KMeansOptions:
         )
 
 
-def model_selection_table(customers, options: KMeansOptions) -> pa.Table:
+def model_selection_table(features, options: KMeansOptions) -> pa.Table:
     """The k curve (k, inertia, silhouette, is_chosen) for the table kmeans_model_selection."""
-    customers = kmeans.as_arrow_table(customers)
-    _, features, _ = kmeans.customer_ids_and_features(customers)
+    features = kmeans.as_arrow_table(features)
+    scaled, _ = kmeans.scaled_features(features)
     selection = kmeans.select_k(
-        features,
-        sample_keys=_sample_keys(customers),
+        scaled,
+        _sample_keys(features),
         k_min=options.k_min,
         k_max=options.k_max,
         k=options.k,
@@ -71,17 +66,35 @@ def chosen_k(selection: pa.Table) -> int:
     return chosen[0]
 
 
-def cluster_assignment_table(customers, k: int, *, seed: int) -> pa.Table:
+def centroids_table(features, k: int, *, seed: int) -> pa.Table:
+    """The fitted centroids and the feature scaling, for the table kmeans_centroids."""
+    features = kmeans.as_arrow_table(features)
+    scaled, scaling = kmeans.scaled_features(features)
+    centroids = kmeans.fit_centroids(scaled, k, _sample_keys(features), seed)
+    return kmeans.centroid_table(centroids, scaling)
+
+
+def cluster_assignment_table(features, centroids) -> pa.Table:
     """customer_id, cluster_id (1 = best), distance_to_centroid and the R, F, M values clustered,
-    for every customer (cluster_profiles summarises the clusters without joining back)."""
-    customers = kmeans.as_arrow_table(customers)
-    customer_id, features, _ = kmeans.customer_ids_and_features(customers)
-    clusters = kmeans.fit_clusters(features, k, seed, sample_keys=_sample_keys(customers))
-    assignment = kmeans.SegmentationRun.assignment_of(customer_id, clusters)
-    for name in kmeans.INPUT_COLUMNS[1:]:
-        assignment = assignment.append_column(name, customers.column(name))
+    for every customer, against the stored centroids and scaling (cluster_profiles summarises the
+    clusters without joining back)."""
+    features = kmeans.as_arrow_table(features)
+    ranked_centroids, scaling = kmeans.centroids_and_scaling(centroids)
+    log_features = features.select(kmeans.LOG_FEATURE_COLUMNS)
+    scaled = kmeans.log_feature_array(log_features)
+    scaling.scale_in_place(scaled)
+    nearest, distance = kmeans.assign_to_nearest(scaled, ranked_centroids)
+    assignment = pa.table(
+        {
+            "customer_id": features.column("customer_id"),
+            "cluster_id": pa.array(nearest + 1, pa.int32()),
+            "distance_to_centroid": pa.array(distance, pa.float64()),
+        }
+    )
+    for name in RFM_VALUE_COLUMNS:
+        assignment = assignment.append_column(name, features.column(name))
     return assignment
 
 
-def _sample_keys(customers: pa.Table):
-    return customers.column(SAMPLE_KEY).to_numpy()
+def _sample_keys(features: pa.Table):
+    return features.column(SAMPLE_KEY).to_numpy()

@@ -1,8 +1,8 @@
 """K-means customer segmentation on recency, frequency and monetary value (RFM).
 
-The recipe follows the seed notebook: values <= 0 are set to 1, the natural log is taken of all
-three measures, each column is standard-scaled, k is chosen at the elbow (kneedle) of the K-means
-inertia curve, and K-means++ is fitted with that k.
+The recipe follows the seed notebook: the log features (values <= 0 set to 1, natural log; built in
+SQL by int_customer_kmeans_features) are standard-scaled, k is chosen at the elbow (kneedle) of the
+K-means inertia curve, and K-means++ is fitted with that k.
 
 What this module adds for a warehouse that runs unattended on up to ~5 million customers:
 
@@ -10,9 +10,8 @@ What this module adds for a warehouse that runs unattended on up to ~5 million c
   scores on at most ``silhouette_sample_size`` rows, and the final model on at most
   ``fit_sample_size`` rows; every customer is then assigned to its nearest centroid in chunks.
 * Row-order independence. Scaling sums sorted values, samples are the rows with the smallest
-  seeded hash of a per-row key (the dbt models pass a hash of customer_id) or, without keys, of
-  their values (and occurrence number among identical rows), and the fitted rows
-  are sorted by value before K-means sees them, so the same customers in any order, with the same
+  seeded hash of a per-row key (the dbt models pass a hash of the customer key), and the fitted
+  rows are sorted by value before K-means sees them, so the same customers in any order, with the same
   seed, get bit-identical clusters and distances (DuckDB does not promise a row order).
 * Stable labels. Clusters are numbered by a value score of their centroids, so cluster 1 is always
   the best customers (see ``rank_centroids``).
@@ -34,7 +33,8 @@ from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 FEATURE_NAMES = ("recency", "frequency", "monetary")
-INPUT_COLUMNS = ("customer_id", "recency_days", "frequency", "monetary")
+# The K-means input, built by the SQL model int_customer_kmeans_features (the one home of the recipe).
+LOG_FEATURE_COLUMNS = ("log_recency", "log_frequency", "log_monetary")
 
 DEFAULT_K_MIN = 1
 DEFAULT_K_MAX = 9
@@ -54,8 +54,6 @@ _MAX_SEED = 2**32 - 1
 # (as other dbt models may be): k = 1..9 x 10 inits on 100k rows took ~10 s on 1 thread and 13-36 s
 # on 2; a 10k-row silhouette 0.8 s on 1 thread and 1.5 s on 2.
 _NATIVE_THREADS = 1
-# Scaled features are of order 1; rows are hashed on their values rounded to this many decimals.
-_HASH_DECIMALS = 9
 
 SELECTION_SCHEMA = pa.schema(
     [
@@ -65,13 +63,8 @@ SELECTION_SCHEMA = pa.schema(
         pa.field("is_chosen", pa.bool_()),
     ]
 )
-ASSIGNMENT_SCHEMA = pa.schema(
-    [
-        pa.field("customer_id", pa.string()),
-        pa.field("cluster_id", pa.int32()),
-        pa.field("distance_to_centroid", pa.float64()),
-    ]
-)
+# The centroid in days, purchases and money, as cluster_profiles shows it.
+CENTROID_UNIT_COLUMNS = ("centroid_recency_days", "centroid_frequency", "centroid_monetary")
 
 
 class SegmentationError(ValueError):
@@ -104,8 +97,10 @@ class FeatureScaling:
         centres, scales = zip(*centres_and_scales, strict=True)
         return cls(mean=np.array(centres), scale=np.array(scales))
 
-    def transform(self, log_features: np.ndarray) -> np.ndarray:
-        return (log_features - self.mean) / self.scale
+    def scale_in_place(self, log_features: np.ndarray) -> None:
+        """Centre and scale the log features in place (no second n x 3 array)."""
+        log_features -= self.mean
+        log_features /= self.scale
 
     def to_original_units(self, scaled: np.ndarray) -> np.ndarray:
         """Undo scaling and log: ``exp(scaled * scale + mean)``.
@@ -131,91 +126,48 @@ def _centre_and_scale(column: np.ndarray) -> tuple[float, float]:
     return float(mean), float(np.sqrt(ordered.mean()))
 
 
-def prepare_features(recency, frequency, monetary, *, replace_nonpositive: bool = True) -> np.ndarray:
-    """Return the scaled log RFM features, float64 of shape (n, 3).
+def scaled_features(table) -> tuple[np.ndarray, FeatureScaling]:
+    """The standard-scaled features (n x 3, float64) and their scaling, from a table's log features.
 
-    Each argument is a 1-D numeric sequence (numpy array, list, Arrow array or chunked array).
-    With ``replace_nonpositive`` (the notebook's recipe) values <= 0 become 1 before the natural
-    log; otherwise such values raise ``SegmentationError``. Columns are then centred on their mean
-    and divided by their population standard deviation (1 for a constant column).
+    ``table`` holds the columns of ``LOG_FEATURE_COLUMNS`` (int_customer_kmeans_features, where the
+    log recipe lives); errors name a missing, non-numeric, null or infinite column.
     """
-    features, _ = prepare_features_with_scaling(
-        recency, frequency, monetary, replace_nonpositive=replace_nonpositive
-    )
+    table = as_arrow_table(table)
+    missing = [name for name in LOG_FEATURE_COLUMNS if name not in table.column_names]
+    if missing:
+        raise SegmentationError(f"the feature table lacks column(s) {missing}; it has {table.column_names}")
+    if table.num_rows == 0:
+        raise SegmentationError(
+            "no customers to cluster: the feature table has 0 rows; check that the upstream RFM model "
+            "returns customers (source filters, as-of date)"
+        )
+    features = log_feature_array(table)
+    scaling = FeatureScaling.fit(features)
+    scaling.scale_in_place(features)
+    return features, scaling
+
+
+def log_feature_array(table: pa.Table) -> np.ndarray:
+    """The log features of ``LOG_FEATURE_COLUMNS`` as one float64 (n x 3) array."""
+    features = np.empty((table.num_rows, len(LOG_FEATURE_COLUMNS)))
+    for position, name in enumerate(LOG_FEATURE_COLUMNS):
+        features[:, position] = _as_float_column(table.column(name), name)
     return features
 
 
-def prepare_features_with_scaling(
-    recency, frequency, monetary, *, replace_nonpositive: bool = True
-) -> tuple[np.ndarray, FeatureScaling]:
-    """Like ``prepare_features`` but also return the scaling, to map centroids back to units."""
-    named_columns = zip(FEATURE_NAMES, (recency, frequency, monetary), strict=True)
-    return _scaled_log_features(named_columns, replace_nonpositive)
-
-
-def _scaled_log_features(named_columns, replace_nonpositive: bool):
-    """Scaled log features and their scaling, built one column at a time to bound memory."""
-    named_columns = list(named_columns)
-    log_features = None
-    for position, (name, values) in enumerate(named_columns):
-        log_column = _log_column(_as_float_column(values, name), name, replace_nonpositive)
-        if log_features is None:
-            log_features = np.empty((log_column.size, len(named_columns)))
-        elif log_column.size != log_features.shape[0]:
-            raise SegmentationError(
-                f"column {name!r} has {log_column.size} values but {named_columns[0][0]!r} has "
-                f"{log_features.shape[0]}; recency, frequency and monetary must align"
-            )
-        log_features[:, position] = log_column
-    if log_features.shape[0] == 0:
-        raise SegmentationError(
-            "no customers to cluster: the input has 0 rows; check that the upstream RFM model "
-            "returns customers (source filters, as-of date)"
-        )
-    scaling = FeatureScaling.fit(log_features)
-    log_features -= scaling.mean
-    log_features /= scaling.scale
-    return log_features, scaling
-
-
 def _as_float_column(values, name: str) -> np.ndarray:
-    """A 1-D float64 copy of ``values`` with nulls as NaN, rejecting non-numeric data."""
-    if isinstance(values, pa.Array | pa.ChunkedArray):
-        arrow_type = values.type
-        is_numeric = (
-            pa.types.is_integer(arrow_type)
-            or pa.types.is_floating(arrow_type)
-            or pa.types.is_decimal(arrow_type)
-        )
-        if not is_numeric:
-            raise SegmentationError(f"column {name!r} must be numeric, got Arrow type {values.type}")
-        values = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
-    try:
-        column = np.array(values, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise SegmentationError(f"column {name!r} must be numeric: {error}") from None
-    if column.ndim != 1:
-        raise SegmentationError(f"column {name!r} must be 1-D, got shape {column.shape}")
+    """A 1-D float64 copy of an Arrow column with nulls as NaN, rejecting non-numeric data."""
+    arrow_type = values.type
+    if not (pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type)):
+        raise SegmentationError(f"column {name!r} must be numeric, got Arrow type {arrow_type}")
+    column = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
     bad = ~np.isfinite(column)
     if bad.any():
         raise SegmentationError(
             f"column {name!r} has {int(bad.sum())} missing (null/NaN) or infinite values; "
             "fix or filter those customers upstream before clustering"
         )
-    return column
-
-
-def _log_column(column: np.ndarray, name: str, replace_nonpositive: bool) -> np.ndarray:
-    nonpositive = column <= 0
-    if nonpositive.any():
-        if not replace_nonpositive:
-            raise SegmentationError(
-                f"column {name!r} has {int(nonpositive.sum())} values <= 0 and the log transform "
-                "needs positive values: use replace_nonpositive=True (values <= 0 become 1, as "
-                "in the notebook) or filter those customers"
-            )
-        column[nonpositive] = 1.0
-    return np.log(column, out=column)
+    return np.array(column, dtype=np.float64)
 
 
 def _validated_features(features) -> np.ndarray:
@@ -235,7 +187,7 @@ def _validated_features(features) -> np.ndarray:
         if bad.any():
             raise SegmentationError(
                 f"feature column {position} ({name}) has {int(bad.sum())} NaN or infinite values; "
-                "build features with prepare_features from clean recency/frequency/monetary"
+                "build them with scaled_features from finite log features"
             )
     return array
 
@@ -245,9 +197,7 @@ def _validated_features(features) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _validated_sample_keys(sample_keys, row_count: int) -> np.ndarray | None:
-    if sample_keys is None:
-        return None
+def _validated_sample_keys(sample_keys, row_count: int) -> np.ndarray:
     keys = np.asarray(sample_keys)
     if keys.shape != (row_count,) or keys.dtype.kind not in "iu":
         raise SegmentationError(
@@ -305,59 +255,24 @@ def _mixed_seed(seed: int) -> np.uint64:
     return mixed[0]
 
 
-def _seeded_value_hash(features: np.ndarray, seed: int) -> np.ndarray:
-    """A pseudo-random uint64 per row that depends only on the row's values and the seed.
+def _sample_row_indices(max_rows: int, seed: int, sample_keys: np.ndarray) -> np.ndarray:
+    """Indices of the ``max_rows`` rows with the smallest sample key mixed with the seed.
 
-    Values are rounded first so that last-bit noise (say a sum computed in another order
-    upstream) changes the hash of almost no row rather than reshuffling the whole sample.
+    The keys are distinct per row (a hash of the customer key), so the drawn rows do not depend on
+    row order, every row has the same chance, and the sample for a smaller bound is contained in the
+    one for a larger bound; one linear pass, no sort of all rows.
     """
-    hashes = np.full(features.shape[0], _mixed_seed(seed), dtype=np.uint64)
-    for position in range(features.shape[1]):
-        rounded = np.round(features[:, position], _HASH_DECIMALS)
-        rounded += 0.0  # -0.0 becomes 0.0, so equal values have equal bits
-        hashes ^= rounded.view(np.uint64)
-        _mix64_in_place(hashes)
-    return hashes
-
-
-def _sample_row_indices(
-    features: np.ndarray, max_rows: int, seed: int, sample_keys: np.ndarray | None
-) -> np.ndarray:
-    """Indices of the ``max_rows`` rows with the smallest sampling key.
-
-    With ``sample_keys`` (distinct per row, e.g. a hash of the customer id) the key is that mixed
-    with the seed, found in one linear pass. Without them the key hashes a row's values together
-    with its occurrence number among identical rows, which takes a sort of all rows. Either way
-    every row has the same chance to be drawn, the drawn values do not depend on row order, and
-    the sample for a smaller bound is contained in the one for a larger bound.
-    """
-    if sample_keys is not None:
-        keys = sample_keys ^ _mixed_seed(seed)
-        _mix64_in_place(keys)
-        return np.argpartition(keys, max_rows - 1)[:max_rows]
-    hashes = _seeded_value_hash(features, seed)
-    order = np.argsort(hashes)
-    keys = hashes[order]
-    del hashes
-    positions = np.arange(keys.size, dtype=np.uint64)
-    occurrence = np.zeros(keys.size, dtype=np.uint64)
-    new_group = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    occurrence[new_group] = positions[new_group]
-    del new_group
-    np.maximum.accumulate(occurrence, out=occurrence)  # where each row's group of equal keys starts
-    np.subtract(positions, occurrence, out=occurrence)
-    del positions
-    keys ^= occurrence
+    keys = sample_keys ^ _mixed_seed(seed)
     _mix64_in_place(keys)
-    return order[np.argpartition(keys, max_rows - 1)[:max_rows]]
+    return np.argpartition(keys, max_rows - 1)[:max_rows]
 
 
 def _sample_rows_in_value_order(
-    features: np.ndarray, max_rows: int, seed: int, sample_keys: np.ndarray | None
+    features: np.ndarray, max_rows: int, seed: int, sample_keys: np.ndarray
 ) -> np.ndarray:
     """At most ``max_rows`` rows (all if fewer), sorted by value, drawn independently of row order."""
     if features.shape[0] > max_rows:
-        features = features[_sample_row_indices(features, max_rows, seed, sample_keys)]
+        features = features[_sample_row_indices(max_rows, seed, sample_keys)]
     return features[np.lexsort(features.T[::-1])]
 
 
@@ -563,6 +478,7 @@ def _candidate_ks(k_min: int, k_max: int, distinct: int, explicit_k: int | None)
 
 def select_k(
     features,
+    sample_keys,
     k_min: int = DEFAULT_K_MIN,
     k_max: int = DEFAULT_K_MAX,
     k: int | str | None = None,
@@ -570,12 +486,12 @@ def select_k(
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     silhouette_sample_size: int = DEFAULT_SILHOUETTE_SAMPLE_SIZE,
     n_init: int = DEFAULT_N_INIT,
-    sample_keys=None,
 ) -> KSelection:
     """Fit K-means++ for each k and choose one.
 
     The curve is fitted on at most ``sample_size`` rows (all rows if fewer), drawn with ``seed``
-    independently of row order (by ``sample_keys`` when given, see ``_sample_row_indices``). For
+    independently of row order by ``sample_keys``, one distinct integer per row (see
+    ``_sample_row_indices``). For
     each k it records the inertia and, for k >= 2, the silhouette on at most
     ``silhouette_sample_size`` of those rows. The k range is clipped to the number of distinct
     rows in that sample; only fitted ks are reported.
@@ -628,45 +544,23 @@ def _silhouette_sample_positions(row_count: int, max_rows: int, seed: int) -> np
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ClusterFit:
-    """Cluster of every customer, in input row order.
-
-    ``cluster_id`` is 1..k (int32, 1 = best, see ``rank_centroids``); ``distance_to_centroid`` is
-    Euclidean in the scaled feature space. ``centroids_scaled[i]`` is cluster i+1's centroid;
-    ``centroids_original`` the same in days / purchases / money (geometric-mean-like, see
-    ``FeatureScaling.to_original_units``), or None when no scaling was given. ``seed_rows`` is how
-    many rows the k-means++ starts ran on before the final run over every row.
-    """
-
-    k: int
-    cluster_id: np.ndarray
-    distance_to_centroid: np.ndarray
-    centroids_scaled: np.ndarray
-    centroids_original: np.ndarray | None
-    seed_rows: int
-
-
-def fit_clusters(
+def fit_centroids(
     features,
     k: int,
+    sample_keys,
     seed: int = DEFAULT_SEED,
     *,
-    scaling: FeatureScaling | None = None,
     fit_sample_size: int = DEFAULT_FIT_SAMPLE_SIZE,
     n_init: int = DEFAULT_N_INIT,
-    sample_keys=None,
-) -> ClusterFit:
-    """Fit K-means++ with ``k`` clusters and assign every row to its nearest centroid.
+) -> np.ndarray:
+    """The k centroids (k x 3, scaled space), ranked so that row 0 is cluster 1 (``rank_centroids``).
 
-    The ``n_init`` k-means++ starts run on at most ``fit_sample_size`` rows (an order-independent
-    seeded sample when there are more, drawn as in ``select_k``; the selection sample with the
-    same seed and keys is part of it) and the best of them gives the centroids. Every row is then
-    assigned to its nearest centroid: one pass over all rows, where Lloyd iterations over all rows
-    to full convergence took 36 passes on 3.9 million customers and moved no centroid by more than
-    0.012 scaled units.
-    Clusters are numbered by ``rank_centroids``. All customers identical and k=1: one cluster at
-    that point, every distance 0. Fewer distinct customers than k: ``SegmentationError``.
+    The ``n_init`` k-means++ starts run on at most ``fit_sample_size`` rows (drawn by ``sample_keys``
+    as in ``select_k``, whose sample with the same seed is part of this one) and the best start gives
+    the centroids. Customers are then assigned to the nearest one (``assign_to_nearest``): Lloyd
+    iterations over all rows to full convergence took 36 passes on 3.9 million customers and moved no
+    centroid by more than 0.012 scaled units. All customers identical and k=1: that point. Fewer
+    distinct customers than k: ``SegmentationError``.
     """
     features = _validated_features(features)
     k = _require_int("k", k, 1)
@@ -679,122 +573,42 @@ def fit_clusters(
     distinct = _count_distinct_sorted_rows(rows)
     if k > distinct:
         raise _too_few_distinct_error(k, features, len(rows), distinct)
-
     centroids, _, _ = _fit_centroids(rows, k, seed, n_init, distinct)
-    centroids = rank_centroids(centroids)
-    nearest, distance = assign_to_nearest(features, centroids)
-    return ClusterFit(
-        k=k,
-        cluster_id=nearest + np.int32(1),
-        distance_to_centroid=distance,
-        centroids_scaled=centroids,
-        centroids_original=None if scaling is None else scaling.to_original_units(centroids),
-        seed_rows=len(rows),
-    )
+    return rank_centroids(centroids)
 
 
 # --------------------------------------------------------------------------------------------
-# From the RFM table to the output tables
+# The tables the dbt models store
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SegmentationRun:
-    """Everything one segmentation produced; the ``*_table`` properties are what dbt stores."""
-
-    customer_id: pa.ChunkedArray
-    selection: KSelection
-    clusters: ClusterFit
-
-    @property
-    def selection_table(self) -> pa.Table:
-        return self.selection.to_arrow()
-
-    @property
-    def assignment_table(self) -> pa.Table:
-        return self.assignment_of(self.customer_id, self.clusters)
-
-    @staticmethod
-    def assignment_of(customer_id: pa.ChunkedArray, clusters: ClusterFit) -> pa.Table:
-        """customer_id, cluster_id and distance_to_centroid, in the order of ``customer_id``."""
-        return pa.table(
-            {
-                "customer_id": customer_id,
-                "cluster_id": pa.array(clusters.cluster_id, pa.int32()),
-                "distance_to_centroid": pa.array(clusters.distance_to_centroid, pa.float64()),
-            },
-            schema=ASSIGNMENT_SCHEMA,
-        )
+def centroid_table(centroids: np.ndarray, scaling: FeatureScaling) -> pa.Table:
+    """One row per cluster (cluster_id 1 = best): its centroid in scaled units and in days, purchases
+    and money, and the scaling of the log features (the same on every row) that maps between them."""
+    original = scaling.to_original_units(centroids)
+    columns = {"cluster_id": pa.array(np.arange(1, len(centroids) + 1), pa.int32())}
+    for position, name in enumerate(FEATURE_NAMES):
+        columns[f"scaled_{name}"] = pa.array(centroids[:, position], pa.float64())
+    for position, name in enumerate(CENTROID_UNIT_COLUMNS):
+        columns[name] = pa.array(original[:, position], pa.float64())
+    for position, name in enumerate(FEATURE_NAMES):
+        columns[f"log_{name}_mean"] = pa.array(np.full(len(centroids), scaling.mean[position]), pa.float64())
+        columns[f"log_{name}_scale"] = pa.array(np.full(len(centroids), scaling.scale[position]), pa.float64())
+    return pa.table(columns)
 
 
-def run_segmentation(
-    table,
-    k: int | str = "auto",
-    k_min: int = DEFAULT_K_MIN,
-    k_max: int = DEFAULT_K_MAX,
-    seed: int = DEFAULT_SEED,
-    *,
-    sample_size: int = DEFAULT_SAMPLE_SIZE,
-    silhouette_sample_size: int = DEFAULT_SILHOUETTE_SAMPLE_SIZE,
-    fit_sample_size: int = DEFAULT_FIT_SAMPLE_SIZE,
-    n_init: int = DEFAULT_N_INIT,
-    replace_nonpositive: bool = True,
-) -> SegmentationRun:
-    """Select k and cluster the customers of an RFM table (see ``customer_ids_and_features``,
-    ``select_k`` and ``fit_clusters``)."""
-    customer_id, features, scaling = customer_ids_and_features(table, replace_nonpositive=replace_nonpositive)
-    selection = select_k(
-        features,
-        k_min=k_min,
-        k_max=k_max,
-        k=k,
-        seed=seed,
-        sample_size=sample_size,
-        silhouette_sample_size=silhouette_sample_size,
-        n_init=n_init,
+def centroids_and_scaling(table) -> tuple[np.ndarray, FeatureScaling]:
+    """The ranked centroids (scaled units) and the feature scaling stored by ``centroid_table``."""
+    table = as_arrow_table(table).sort_by("cluster_id")
+    if table.num_rows == 0:
+        raise SegmentationError("the centroid table is empty: the K-means fit stored no clusters")
+    centroids = np.column_stack([table.column(f"scaled_{name}").to_numpy() for name in FEATURE_NAMES])
+    first_row = table.slice(0, 1).to_pylist()[0]
+    scaling = FeatureScaling(
+        mean=np.array([first_row[f"log_{name}_mean"] for name in FEATURE_NAMES]),
+        scale=np.array([first_row[f"log_{name}_scale"] for name in FEATURE_NAMES]),
     )
-    clusters = fit_clusters(
-        features,
-        selection.chosen_k,
-        seed,
-        scaling=scaling,
-        fit_sample_size=fit_sample_size,
-        n_init=n_init,
-    )
-    return SegmentationRun(customer_id=customer_id, selection=selection, clusters=clusters)
-
-
-def customer_ids_and_features(
-    table, *, replace_nonpositive: bool = True
-) -> tuple[pa.ChunkedArray, np.ndarray, FeatureScaling]:
-    """customer_id (as strings), the scaled log features and their scaling, from an RFM table.
-
-    ``table``: a pyarrow Table or RecordBatchReader (what DuckDB's ``.arrow()`` returns) with
-    customer_id, recency_days, frequency and monetary; errors name the offending column.
-    """
-    table = as_arrow_table(table)
-    customer_id = _customer_ids(table)
-    features, scaling = _scaled_log_features(
-        ((name, table.column(name)) for name in INPUT_COLUMNS[1:]), replace_nonpositive
-    )
-    return customer_id, features, scaling
-
-
-def segment_customers(
-    table,
-    k: int | str = "auto",
-    k_min: int = DEFAULT_K_MIN,
-    k_max: int = DEFAULT_K_MAX,
-    seed: int = DEFAULT_SEED,
-    **options,
-) -> tuple[pa.Table, pa.Table]:
-    """(k selection table, customer assignment table); options as for ``run_segmentation``.
-
-    The assignment table keeps the input row order: customer_id string, cluster_id int32,
-    distance_to_centroid float64.
-    """
-    run = run_segmentation(table, k=k, k_min=k_min, k_max=k_max, seed=seed, **options)
-    return run.selection_table, run.assignment_table
+    return centroids, scaling
 
 
 def as_arrow_table(data) -> pa.Table:
@@ -807,15 +621,3 @@ def as_arrow_table(data) -> pa.Table:
         f"expected a pyarrow Table or RecordBatchReader, got {type(data).__name__}; in a dbt "
         "Python model pass dbt.ref(...).arrow()"
     )
-
-
-def _customer_ids(table: pa.Table) -> pa.ChunkedArray:
-    missing = [name for name in INPUT_COLUMNS if name not in table.column_names]
-    if missing:
-        raise SegmentationError(f"the RFM table lacks column(s) {missing}; it has {table.column_names}")
-    customer_id = table.column("customer_id")
-    if customer_id.null_count:
-        raise SegmentationError(
-            f"customer_id has {customer_id.null_count} null values; every customer needs an id"
-        )
-    return pc.cast(customer_id, pa.string())

@@ -2,7 +2,7 @@
 with
 
 raw_rows as (
-    select count(*) as row_count from {{ ref('stg_transactions_source') }}
+    select count(*) as row_count from {{ transactions_source() }}
 ),
 
 used_rows as (

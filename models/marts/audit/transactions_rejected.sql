@@ -11,13 +11,13 @@ activity as (
 ),
 
 customers_without_purchase as (
-    select customer_id from activity
+    select customer_id from activity  -- the key in the source's type, as in lines
     where not has_purchase
 ),
 
 final as (
     select
-        cast(lines.customer_id as {{ dbt.type_string() }}) as customer_id,
+        {{ customer_id_text('lines.customer_id') }} as customer_id,
         lines.invoice_id,
         lines.raw_invoiced_at,
         lines.invoiced_at,

@@ -1,5 +1,5 @@
 -- Each customer's named RFM segment, from percentile ranks so the map holds for any score_bins.
--- A view: dim_customer_segments computes it within its own query as fast as it reads a table.
+-- A step of dim_customer_segments (its only reader), a view the dim computes within its own query.
 with
 
 scores as (

@@ -1,0 +1,35 @@
+-- Stops the build before any mart is replaced when no line could be used, and says why: how many
+-- lines each reason rejected, with an example of the raw value.
+{%- if execute -%}
+    {%- set customers = run_query("select count(*) from " ~ ref('int_customer_rfm')).columns[0].values()[0] -%}
+    {%- if customers == 0 -%}
+        {%- set breakdown -%}
+            select
+                rejection_reason,
+                count(*) as lines,
+                any_value(coalesce(
+                    case when rejection_reason like '%amount%' then raw_amount end,
+                    case when rejection_reason like '%timestamp%' or rejection_reason like '%as-of%' then raw_invoiced_at end,
+                    cast(customer_id as varchar),
+                    ''
+                )) as example
+            from {{ ref('stg_transaction_lines') }}
+            group by rejection_reason
+            order by lines desc, rejection_reason
+        {%- endset -%}
+        {%- set reasons = run_query(breakdown).rows -%}
+        {%- set total = reasons | sum(attribute=1) -%}
+        {%- if total == 0 -%}
+            {{- exceptions.raise_compiler_error("The source has no lines (a header-only or empty file?): nothing to segment, nothing was replaced.") -}}
+        {%- endif -%}
+        {%- set parts = [] -%}
+        {%- for reason, lines, example in reasons -%}
+            {%- do parts.append((reason or 'return by a customer with no purchase') ~ " (" ~ "{:,}".format(lines) ~ "), e.g. '" ~ example ~ "'") -%}
+        {%- endfor -%}
+        {%- set hint = " Amounts written with a decimal comma need the var decimal_separator: ','." if "'" ~ "," in parts | join(" ") and "amount" in parts | join(" ") else "" -%}
+        {{- exceptions.raise_compiler_error("All " ~ "{:,}".format(total) ~ " lines were rejected, so there is no customer to segment and nothing was replaced: " ~ parts | join("; ") ~ "." ~ hint) -}}
+    {%- endif -%}
+{%- endif %}
+
+select customer_id from {{ ref('int_customer_rfm') }}
+where false

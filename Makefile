@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Optional: a transaction file or glob, a preset name (presets/NAME.yml), extra vars as YAML.
+# DATA, PRESET, VARS, OUT and N reach the commands as environment variables (make's export of their
+# unexpanded $(value ...)), never pasted into a shell line: quotes, $ and ; in them stay plain text.
+# unexport: make would otherwise export command-line variables itself, expanding $(...) in them.
+unexport DATA PRESET VARS OUT N
 DATA ?=
 PRESET ?=
 VARS ?=
@@ -22,8 +26,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+build: export SEGMENTS_DATA = $(value DATA)
+build: export SEGMENTS_PRESET = $(value PRESET)
+build: export SEGMENTS_VARS = $(value VARS)
 build: venv
-	$(BIN)/segmentation build $(if $(DATA),--data '$(DATA)') $(if $(PRESET),--preset '$(PRESET)') $(if $(VARS),--vars '$(VARS)')
+	$(BIN)/segmentation build
 
 test: lint
 	$(BIN)/pytest
@@ -38,14 +45,18 @@ docs: venv
 	mkdir -p warehouse
 	$(BIN)/dbt docs generate
 
+report: export SEGMENTS_REPORT_OUT = $(value OUT)
 report: venv
-	$(BIN)/segmentation report --out '$(OUT)'
+	$(BIN)/segmentation report
 
+bench: export SEGMENTS_BENCH_LINES = $(value N)
 bench: venv
-	$(BIN)/segmentation bench --lines $(N)
+	$(BIN)/segmentation bench --lines "$$SEGMENTS_BENCH_LINES"
 
 sample: venv
 	$(BIN)/segmentation generate --lines 30000 --seed 42 --out data/sample/transactions.parquet
 
+clean: export SEGMENTS_REPORT_OUT = $(value OUT)
 clean:
-	rm -rf target logs warehouse $(OUT)
+	rm -rf target logs warehouse
+	if [ -n "$$SEGMENTS_REPORT_OUT" ]; then rm -rf -- "$$SEGMENTS_REPORT_OUT"; fi

@@ -50,12 +50,28 @@
 {% endmacro %}
 
 {% macro _check_as_of_date(problems) %}
+    {#- A real calendar date, as text YYYY-MM-DD or as a date (dbt reads --vars '{as_of_date: 2023-01-01}' as one). -#}
     {%- set as_of = var('as_of_date') -%}
     {%- if as_of is not none -%}
+        {%- if as_of is not string and as_of.year is defined and as_of.hour is not defined -%}
+            {%- set as_of = as_of.isoformat() -%}
+        {%- endif -%}
         {%- set as_of = as_of | string -%}
         {%- set match = modules.re.fullmatch('(\d{4})-(\d{2})-(\d{2})', as_of) -%}
-        {%- if not match or match.group(2) | int not in range(1, 13) or match.group(3) | int not in range(1, 32) -%}
-            {%- do problems.append("as_of_date must be a date written YYYY-MM-DD (or null for the day after the last transaction); got '" ~ as_of ~ "'.") -%}
+        {%- set is_date = false -%}
+        {%- if match -%}
+            {%- set year, month, day = match.group(1) | int, match.group(2) | int, match.group(3) | int -%}
+            {%- if year >= 1 and month >= 1 and month <= 12 -%}
+                {%- if month == 12 -%}
+                    {%- set last_day = 31 -%}
+                {%- else -%}
+                    {%- set last_day = (modules.datetime.date(year, month + 1, 1) - modules.datetime.timedelta(days=1)).day -%}
+                {%- endif -%}
+                {%- set is_date = day >= 1 and day <= last_day -%}
+            {%- endif -%}
+        {%- endif -%}
+        {%- if not is_date -%}
+            {%- do problems.append("as_of_date must be a calendar date written YYYY-MM-DD (or null for the day after the last transaction); got '" ~ as_of ~ "'.") -%}
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}

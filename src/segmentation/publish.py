@@ -5,11 +5,23 @@ table and a small DuckDB file with one view per table over ``current/<table>.par
 ``current`` is then swapped to it in one atomic rename, so a new query sees either the old set or
 the new set, and a connection kept open reads the newest build on its next query without blocking
 dbt, which writes another file. The newest few versions are kept; older ones are removed.
+
+The publish folder may be shared with other things, so only folders this module created are ever
+removed. A version folder is named ``vYYYYmmddTHHMMSS-nnnnnnnnn``; the first file written into it is
+``.segments-incomplete`` (holding the writer's process id) and the last is ``.segments-version``
+(holding the folder's name), after which the incomplete marker is removed. So:
+
+- a complete version has a ``.segments-version`` naming its folder; the newest ``VERSIONS_KEPT`` of
+  them and the one ``current`` points to are kept, older complete versions are removed;
+- a half-written version (a build killed while publishing) has only the incomplete marker; it never
+  counts as a kept version and is removed once the process named in it is gone;
+- anything else (another name, no marker, a marker naming another folder) is never touched.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -19,6 +31,13 @@ import pyarrow as pa
 CURRENT = "current"
 DATABASE_FILE = "segments.duckdb"
 VERSIONS_KEPT = 3
+VERSION_NAME = re.compile(r"v\d{8}T\d{6}-\d{9}")
+COMPLETE_MARKER = ".segments-version"
+INCOMPLETE_MARKER = ".segments-incomplete"
+
+
+class PublicationError(RuntimeError):
+    """The new version could not be made current; the build must not report success."""
 
 
 def default_publish_dir(database_path: str) -> Path:
@@ -31,10 +50,14 @@ def publish_tables(session, table_names: list[str], publish_dir: Path) -> pa.Tab
     publish_dir.mkdir(parents=True, exist_ok=True)
     version_dir = publish_dir / f"v{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
     version_dir.mkdir()
+    (version_dir / INCOMPLETE_MARKER).write_text(f"{os.getpid()}\n")
     row_counts = [_copy_table(session, name, version_dir) for name in table_names]
     _write_view_database(session, table_names, version_dir, publish_dir.resolve() / CURRENT)
+    _mark_complete(version_dir)
     _point_current_at(publish_dir, version_dir)
+    _check_current(publish_dir, version_dir)
     _remove_old_versions(publish_dir)
+    _check_current(publish_dir, version_dir)
     return pa.table(
         {
             "table_name": pa.array(table_names, pa.string()),
@@ -81,10 +104,70 @@ def _point_current_at(publish_dir: Path, version_dir: Path) -> None:
     os.replace(staged, link)
 
 
+def _mark_complete(version_dir: Path) -> None:
+    """The last write of a version: its name in the complete marker (staged, then renamed in)."""
+    staged = version_dir / f"{COMPLETE_MARKER}.tmp"
+    staged.write_text(f"{version_dir.name}\n")
+    os.replace(staged, version_dir / COMPLETE_MARKER)
+    (version_dir / INCOMPLETE_MARKER).unlink()
+
+
+def _check_current(publish_dir: Path, version_dir: Path) -> None:
+    current = (publish_dir / CURRENT).resolve()
+    if current != version_dir.resolve() or not is_complete_version(current):
+        raise PublicationError(
+            f"{publish_dir / CURRENT} resolves to {current}, not to the version just published "
+            f"({version_dir}); the BI tables were not published."
+        )
+    if not (current / DATABASE_FILE).is_file():
+        raise PublicationError(f"The version just published lacks {current / DATABASE_FILE}.")
+
+
+def is_complete_version(path: Path) -> bool:
+    """A version folder this module wrote to the end."""
+    marker = path / COMPLETE_MARKER
+    return (
+        VERSION_NAME.fullmatch(path.name) is not None
+        and path.is_dir()
+        and not path.is_symlink()
+        and marker.is_file()
+        and marker.read_text().strip() == path.name
+    )
+
+
+def is_abandoned_version(path: Path) -> bool:
+    """A version folder this module started and whose writer is gone: a build killed while publishing."""
+    marker = path / INCOMPLETE_MARKER
+    if VERSION_NAME.fullmatch(path.name) is None or path.is_symlink() or not marker.is_file():
+        return False
+    if (path / COMPLETE_MARKER).exists():
+        return False
+    try:
+        writer = int(marker.read_text().strip())
+    except ValueError:
+        return False
+    return not _process_exists(writer)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _remove_old_versions(publish_dir: Path) -> None:
-    versions = sorted(path for path in publish_dir.glob("v*") if path.is_dir())
-    for old in versions[:-VERSIONS_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
+    """Remove our complete versions but the newest few and the current one, and our abandoned ones."""
+    current = (publish_dir / CURRENT).resolve()
+    folders = sorted(path for path in publish_dir.iterdir() if VERSION_NAME.fullmatch(path.name))
+    complete = [path for path in folders if is_complete_version(path)]
+    old = [path for path in complete[:-VERSIONS_KEPT] if path.resolve() != current]
+    abandoned = [path for path in folders if path.resolve() != current and is_abandoned_version(path)]
+    for path in old + abandoned:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _quoted_path(path: Path) -> str:

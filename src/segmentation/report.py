@@ -1,9 +1,11 @@
 """HTML report of the segmentation marts: PNG charts drawn headless and summary tables.
 
-`render_report` opens the DuckDB warehouse read-only, reads the marts (``dim_customer_segments``,
-``segment_summary``, ``tier_cluster_comparison``, ``cluster_profiles``, ``kmeans_model_selection``)
-and writes ``index.html`` with its charts into one folder. The page references only files written
-beside it and loads nothing from the network.
+`render_report` opens the published copy of the marts read-only (``published/current/segments.duckdb``
+beside the warehouse, a DuckDB file of views over Parquet: see `segmentation.publish`), never the
+warehouse file a build writes, so a report and a build never block each other. It reads the marts
+(``dim_customer_segments``, ``segment_summary``, ``tier_cluster_comparison``, ``cluster_profiles``,
+``kmeans_model_selection``) and writes ``index.html`` with its charts into one folder. The page
+references only files written beside it and loads nothing from the network.
 
 The ``plot_*`` functions take the loaded `Marts` and return a matplotlib `Figure` built without
 pyplot (no global state, no display needed), so the notebook can show the same charts.
@@ -35,6 +37,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from segmentation.project import PROJECT_DIR
+from segmentation.publish import CURRENT, DATABASE_FILE, default_publish_dir
 
 REQUIRED_TABLES = (
     "dim_customer_segments",
@@ -55,9 +58,11 @@ class ReportError(RuntimeError):
 
 
 def default_database() -> Path:
-    """The warehouse the build writes: $SEGMENTS_DB, else warehouse/segments.duckdb in the project."""
+    """The published copy of the last good build: published/current/segments.duckdb beside the
+    warehouse file ($SEGMENTS_DB, else warehouse/segments.duckdb in the project)."""
     configured = os.environ.get("SEGMENTS_DB")
-    return Path(configured) if configured else PROJECT_DIR / "warehouse" / "segments.duckdb"
+    warehouse = PROJECT_DIR / (configured or Path("warehouse") / "segments.duckdb")
+    return default_publish_dir(str(warehouse)) / CURRENT / DATABASE_FILE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,7 +72,7 @@ def default_database() -> Path:
 
 @dataclass(frozen=True)
 class Marts:
-    """Everything the report shows, read from the warehouse in one read-only session."""
+    """Everything the report shows, read from the published copy in one read-only session."""
 
     as_of_date: date
     customers: int
@@ -85,10 +90,10 @@ class Marts:
 
 
 def load_marts(database: Path, sample_size: int = SCATTER_SAMPLE_SIZE, seed: int = SCATTER_SEED) -> Marts:
-    """Read the marts the report needs; raises ReportError when the warehouse is not built."""
+    """Read the marts the report needs from a published copy; raises ReportError when there is none."""
     database = Path(database)
     if not database.is_file():
-        raise ReportError(f"No warehouse at {database}: run `make build` (or dbt build) first.")
+        raise ReportError(f"no published build yet at {database}: run `make build` (or dbt build) first.")
     with duckdb.connect(str(database), read_only=True) as connection:
         check_tables(connection)
         summary = query(connection, "select * from segment_summary order by grouping, segment_order")
@@ -147,7 +152,9 @@ def check_tables(connection: duckdb.DuckDBPyConnection) -> None:
     }
     missing = [name for name in REQUIRED_TABLES if name not in present]
     if missing:
-        raise ReportError(f"The warehouse lacks {', '.join(missing)}: run `make build` (or dbt build) first.")
+        raise ReportError(
+            f"The published build lacks {', '.join(missing)}: run `make build` (or dbt build) first."
+        )
 
 
 def chosen_k(selection: pd.DataFrame) -> int:
@@ -777,10 +784,16 @@ def parser() -> argparse.ArgumentParser:
         "--database",
         type=Path,
         default=default_database(),
-        help="the DuckDB warehouse (default: $SEGMENTS_DB or warehouse/segments.duckdb)",
+        help="the published DuckDB file, opened read-only (default: published/current/segments.duckdb "
+        "beside $SEGMENTS_DB or warehouse/segments.duckdb)",
     )
+    out = os.environ.get("SEGMENTS_REPORT_OUT")
     arguments.add_argument(
-        "--out", type=Path, required=True, help="folder to write index.html and charts into"
+        "--out",
+        type=Path,
+        default=Path(out) if out else None,
+        required=not out,
+        help="folder to write index.html and charts into (default: $SEGMENTS_REPORT_OUT, set by make report)",
     )
     return arguments
 

@@ -1,11 +1,15 @@
-"""The HTML report and the notebook, rendered from the warehouse built on the bundled sample."""
+"""The HTML report and the notebook, rendered from the published copy of the build on the bundled sample,
+while a connection holds the warehouse file itself (as a running build does)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
 import nbformat
 import numpy as np
 import pytest
@@ -41,10 +45,23 @@ class LinkCollector(HTMLParser):
         self.links += [value for name, value in attrs if name == wanted and value]
 
 
+@contextmanager
+def warehouse_held(sample_project) -> Iterator[None]:
+    """A write connection on the warehouse file, as a build holds it: any other open of that file fails
+    (another process: DuckDB's lock; this process: a connection with another configuration)."""
+    with duckdb.connect(str(sample_project.database)):
+        yield
+
+
+def published_database(sample_project) -> Path:
+    return sample_project.database.parent / "published" / "current" / "segments.duckdb"
+
+
 @pytest.fixture(scope="module")
 def rendered(sample_project, tmp_path_factory) -> Path:
-    """The report of the sample warehouse; returns the path of index.html."""
-    return report.render_report(sample_project.database, tmp_path_factory.mktemp("report"))
+    """The report of the sample build's published copy; returns the path of index.html."""
+    with warehouse_held(sample_project):
+        return report.render_report(published_database(sample_project), tmp_path_factory.mktemp("report"))
 
 
 def test_report_writes_the_page_and_every_chart(rendered):
@@ -85,26 +102,43 @@ def test_page_shows_the_headline_numbers(rendered, sample_project):
         assert f"<td>{tier}</td>" in page
 
 
-def test_command_line_passes_its_paths(tmp_path, monkeypatch, capsys):
+def test_command_line_reads_the_published_copy_by_default(tmp_path, monkeypatch, capsys):
     calls = []
     monkeypatch.setattr(report, "render_report", lambda database, out: calls.append((database, out)) or out)
+    monkeypatch.delenv("SEGMENTS_REPORT_OUT", raising=False)
     monkeypatch.setenv("SEGMENTS_DB", str(tmp_path / "from_env.duckdb"))
+    assert report.main(["--out", str(tmp_path / "out")]) == 0
+    monkeypatch.delenv("SEGMENTS_DB")
     assert report.main(["--out", str(tmp_path / "out")]) == 0
     assert report.main(["--database", "other.duckdb", "--out", "elsewhere"]) == 0
     assert calls == [
-        (tmp_path / "from_env.duckdb", tmp_path / "out"),
+        (tmp_path / "published" / "current" / "segments.duckdb", tmp_path / "out"),
+        (PROJECT_DIR / "warehouse" / "published" / "current" / "segments.duckdb", tmp_path / "out"),
         (Path("other.duckdb"), Path("elsewhere")),
     ]
     assert "wrote" in capsys.readouterr().out
 
 
-def test_missing_warehouse_is_a_clear_error(tmp_path, capsys):
-    assert report.main(["--database", str(tmp_path / "nowhere.duckdb"), "--out", str(tmp_path / "out")]) == 1
-    assert "make build" in capsys.readouterr().err
+def test_no_published_build_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SEGMENTS_DB", str(tmp_path / "segments.duckdb"))
+    with duckdb.connect(str(tmp_path / "segments.duckdb")) as warehouse:  # built, but nothing published
+        warehouse.execute("create table dim_customer_segments as select 1 as customer_id")
+        assert report.main(["--out", str(tmp_path / "out")]) == 1
+    error = capsys.readouterr().err
+    assert "no published build yet" in error and "run `make build`" in error
+    assert str(tmp_path / "published" / "current" / "segments.duckdb") in error
     assert not (tmp_path / "out").exists()
 
 
-def test_notebook_runs_against_the_warehouse(sample_project, monkeypatch):
+def test_report_reads_the_published_copy_while_the_warehouse_is_held(sample_project, monkeypatch):
+    customers = sample_project.scalar("select count(*) from dim_customer_segments")
+    monkeypatch.setenv("SEGMENTS_DB", str(sample_project.database))
+    with warehouse_held(sample_project):
+        marts = report.load_marts(report.default_database())
+    assert marts.customers == customers
+
+
+def test_notebook_runs_against_the_published_copy(sample_project, monkeypatch):
     monkeypatch.setenv("SEGMENTS_DB", str(sample_project.database))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not cell.get("outputs") for cell in notebook.cells), "commit the notebook with outputs cleared"
@@ -113,7 +147,8 @@ def test_notebook_runs_against_the_warehouse(sample_project, monkeypatch):
     client = NotebookClient(
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
     )
-    client.execute()
+    with warehouse_held(sample_project):  # the kernel is another process: it would hit DuckDB's lock
+        client.execute()
     assert notebook.cells[-1].outputs[0]["text"].strip() == sys.prefix
     images = [
         output

@@ -23,10 +23,6 @@ import yaml
 
 from segmentation.project import PROJECT_DIR
 
-# Unit tests that feed hand-made rows in the Online Retail layout to the raw source: they only
-# apply when the source has that layout, so a build on another layout leaves them out.
-ONLINE_RETAIL_LAYOUT_TAG = "online_retail_layout"
-
 
 def preset_vars(preset: str | None, project_dir: Path) -> dict:
     """The vars of a preset: a name under presets/ (without .yml) or a path to a YAML file."""
@@ -76,12 +72,10 @@ def dbt_executable() -> str:
 
 
 def dbt_command(command: str, dbt_vars: dict, extra_args: list[str]) -> list[str]:
-    """The dbt command line; unit tests on the Online Retail layout are left out for other layouts."""
+    """The dbt command line."""
     args = [dbt_executable(), command]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars, default=_json_value)]
-    if command == "build" and "source_columns" in dbt_vars:
-        args += ["--exclude", f"tag:{ONLINE_RETAIL_LAYOUT_TAG}"]
     return args + extra_args
 
 

@@ -98,11 +98,7 @@ def test_csv_with_renamed_columns_equals_parquet(project, tmp_path):
         "customer_id": "client_id",
         "country": "market",
     }
-    project.build(
-        {"source_path": str(csv_path), "source_columns": mapping, "csv_delimiter": "|"},
-        "--exclude",
-        "tag:online_retail_layout",
-    )
+    project.build({"source_path": str(csv_path), "source_columns": mapping, "csv_delimiter": "|"})
     assert (
         project.query(f"select {RFM_COLUMNS} from customer_rfm_scores order by customer_id") == from_parquet
     )
@@ -134,7 +130,7 @@ def test_unparseable_date_is_one_clear_error_and_tables_stay(project, minimal_fi
         "timestamp_format": "%d/%m/%Y",
         "source_columns": {"customer_id": "client", "invoiced_at": "day", "line_amount": "spend"},
     }
-    project.build(good_vars, "--exclude", "tag:online_retail_layout")
+    project.build(good_vars)
     before = project.query(f"select {RFM_COLUMNS} from customer_rfm_scores order by customer_id")
 
     result = project.dbt("build", {**good_vars, "timestamp_format": None})

@@ -2,6 +2,8 @@
 {%- set as_of_date = var('as_of_date') -%}
 {%- set exclude_returns = (var('returns_policy') == 'exclude') | lower -%}
 {%- set reject_zero_amounts = (var('zero_price_policy') == 'reject') | lower -%}
+{%- set reject_duplicates = var('duplicate_lines') == 'reject' -%}
+{%- set whitespace = var('csv_delimiter') == 'whitespace' -%}
 
 with
 
@@ -9,25 +11,25 @@ source as (
     select * from {{ transactions_source() }}
 ),
 
-{% if var('csv_delimiter') == 'whitespace' %}
-    -- Whitespace-aligned text: each line split on runs of blanks into fields, mapped by position.
-    fields as (
-        select {{ whitespace_fields('line') }} as fields
-        from source
-    ),
-{% endif %}
-
-{% if var('duplicate_lines') == 'reject' %}
-    -- Every exact copy of a line after the first (all mapped columns equal) is marked.
+{% if reject_duplicates %}
+    -- Every exact copy of a line after the first (every column of the source equal) is marked.
     numbered as (
         select
             *,
             row_number() over (
-                partition by {% for project_column in var('source_columns') if has_source_column(project_column) -%}
-                    {{ source_column(project_column) }}{{ ", " if not loop.last }}
-                {%- endfor %}
+                partition by {% for column in column_types %}{{ adapter.quote(column) }}{{ ", " if not loop.last }}{% endfor %}
             ) > 1 as is_duplicate
-        from {{ 'fields' if var('csv_delimiter') == 'whitespace' else 'source' }}
+        from source
+    ),
+{% endif %}
+
+{% if whitespace %}
+    -- Whitespace-aligned text: each line split on runs of blanks into fields, mapped by position.
+    fields as (
+        select
+            {{ whitespace_fields('line') }} as fields,
+            {{ 'is_duplicate' if reject_duplicates else 'false as is_duplicate' }}
+        from {{ 'numbered' if reject_duplicates else 'source' }}
     ),
 {% endif %}
 
@@ -54,10 +56,10 @@ typed as (
             cast(null as double) as given_line_amount,
         {%- endif %}
         cast({{ source_column('country') or 'null' }} as varchar) as country,
-        {{ 'is_duplicate' if var('duplicate_lines') == 'reject' else 'false' }} as is_duplicate
+        {{ 'is_duplicate' if reject_duplicates or whitespace else 'false as is_duplicate' }}
     from
-        {%- if var('duplicate_lines') == 'reject' %} numbered
-        {%- elif var('csv_delimiter') == 'whitespace' %} fields
+        {%- if whitespace %} fields
+        {%- elif reject_duplicates %} numbered
         {%- else %} source
         {%- endif %}
 ),

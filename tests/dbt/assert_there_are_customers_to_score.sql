@@ -23,11 +23,14 @@
             {{- exceptions.raise_compiler_error("The source has no lines (a header-only or empty file?): nothing to segment, nothing was replaced.") -}}
         {%- endif -%}
         {%- set parts = [] -%}
+        {%- set hint = [] -%}
         {%- for reason, lines, example in reasons -%}
             {%- do parts.append((reason or 'return by a customer with no purchase') ~ " (" ~ "{:,}".format(lines) ~ "), e.g. '" ~ example ~ "'") -%}
+            {%- if reason == 'missing or non-numeric amount' and ',' in example -%}
+                {%- do hint.append(" Amounts written with a decimal comma need the var decimal_separator: ','.") -%}
+            {%- endif -%}
         {%- endfor -%}
-        {%- set hint = " Amounts written with a decimal comma need the var decimal_separator: ','." if "'" ~ "," in parts | join(" ") and "amount" in parts | join(" ") else "" -%}
-        {{- exceptions.raise_compiler_error("All " ~ "{:,}".format(total) ~ " lines were rejected, so there is no customer to segment and nothing was replaced: " ~ parts | join("; ") ~ "." ~ hint) -}}
+        {{- exceptions.raise_compiler_error("All " ~ "{:,}".format(total) ~ " lines were rejected, so there is no customer to segment and nothing was replaced: " ~ parts | join("; ") ~ "." ~ hint | join) -}}
     {%- endif -%}
 {%- endif %}
 

@@ -26,11 +26,12 @@ def test_every_customer_has_exactly_one_named_segment(sample_project):
 
 def test_best_and_worst_cells_get_the_extreme_names(sample_project):
     champions = sample_project.query(
-        "select min(r_percentile), min(fm_percentile) from customer_rfm_segments "
+        "select min(r_percentile), min(fm_percentile) from int_customer_named_segments "
         "where rfm_segment = 'Champions'"
     )[0]
     lost = sample_project.query(
-        "select max(r_percentile), max(fm_percentile) from customer_rfm_segments where rfm_segment = 'Lost'"
+        "select max(r_percentile), max(fm_percentile) from int_customer_named_segments "
+        "where rfm_segment = 'Lost'"
     )[0]
     assert champions[0] >= 0.8 and champions[1] >= 0.6
     assert lost[0] < 0.2 and lost[1] < 0.2

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pyarrow as pa
-import pytest
+import duckdb
 
-from segmentation import kmeans
+from segmentation.dbt_models import centroids_table
 
 CLUSTERS = "select customer_id, cluster_id, distance_to_centroid from customer_clusters order by customer_id"
 CURVE = "select k, inertia, silhouette, is_chosen from kmeans_model_selection order by k"
@@ -40,26 +38,25 @@ def test_sample_curve_decreases_and_has_silhouettes(sample_project):
     assert sum(is_chosen for *_, is_chosen in curve) == 1
 
 
-def test_profiles_match_the_package_fit(sample_project):
-    rfm = sample_project.query(
-        "select customer_id, recency_days, frequency, monetary from customer_rfm_scores"
-    )
-    table = pa.table(dict(zip(kmeans.INPUT_COLUMNS, map(list, zip(*rfm, strict=True)), strict=True)))
+def test_the_stored_fit_is_the_package_fit_and_the_profiles_show_it(sample_project):
+    with duckdb.connect(str(sample_project.database), read_only=True) as connection:
+        features = connection.sql("select * from int_customer_kmeans_features").arrow().read_all()
+        stored = connection.sql("select * from kmeans_centroids order by cluster_id").arrow().read_all()
     k = sample_project.scalar("select k from kmeans_model_selection where is_chosen")
-    _, features, scaling = kmeans.customer_ids_and_features(table)
-    fit = kmeans.fit_clusters(features, k, 42, scaling=scaling)
 
+    assert centroids_table(features, k, seed=42).equals(stored)
     profiles = sample_project.query(
         "select centroid_recency_days, centroid_frequency, centroid_monetary, customers "
         "from cluster_profiles order by cluster_id"
     )
-    raw = np.column_stack([table.column(name).to_numpy() for name in kmeans.INPUT_COLUMNS[1:]]).astype(float)
-    logs = np.log(np.where(raw <= 0, 1.0, raw))
-    member_centres = [np.exp(logs[fit.cluster_id == cluster].mean(axis=0)) for cluster in range(1, k + 1)]
-    centres = np.array([row[:3] for row in profiles])
-    assert centres == pytest.approx(np.array(member_centres), rel=1e-9)
-    assert centres == pytest.approx(fit.centroids_original, rel=0.05)
-    assert [row[3] for row in profiles] == np.bincount(fit.cluster_id)[1:].tolist()
+    expected_sizes = sample_project.query(
+        "select count(*) from customer_clusters group by cluster_id order by cluster_id"
+    )
+    assert [row[:3] for row in profiles] == [
+        (row["centroid_recency_days"], row["centroid_frequency"], row["centroid_monetary"])
+        for row in stored.to_pylist()
+    ]
+    assert [(row[3],) for row in profiles] == expected_sizes
 
 
 def test_cluster_one_holds_the_best_customers(sample_project):

@@ -6,6 +6,7 @@ project = n + 1 - notebook, its cells by digit and its score sums by 3 (n + 1) -
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 import yaml
 from conftest import PROJECT_DIR, DbtProject
@@ -39,10 +40,15 @@ def to_project_cell(notebook_cell: str) -> str:
     return "".join(str(to_project_score(int(digit))) for digit in notebook_cell)
 
 
-def test_score_mapping_between_conventions():
-    assert to_project_cell("441") == "114"
-    assert to_project_cell("111") == "444"
-    assert 3 * (BINS + 1) - 9 == 6
+pytestmark = pytest.mark.slow
+ONLINE_RETAIL_II_COLUMNS = {
+    "invoice_id": "Invoice",
+    "invoiced_at": "InvoiceDate",
+    "quantity": "Quantity",
+    "unit_price": "Price",
+    "customer_id": "Customer ID",
+    "country": "Country",
+}
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +103,25 @@ def test_elbow_chooses_three_clusters(notebook_build):
     assert notebook_build.query("select k from kmeans_model_selection where is_chosen") == [(3,)]
     assert notebook_build.scalar("select count(distinct cluster_id) from customer_clusters") == 3
     assert notebook_build.scalar("select count(*) from customer_clusters") == 3_921
+
+
+def test_the_online_retail_ii_layout_gives_the_same_customers(
+    notebook_build, online_retail_parquet, tmp_path
+):
+    """The Online Retail II release as people share it: other column names, no StockCode, the customer
+    id a floating-point number (13085.0), the invoice date as text."""
+    layout_ii = tmp_path / "online_retail_II.parquet"
+    duckdb.sql(
+        "copy (select InvoiceNo as Invoice, Description, Quantity, "
+        "strftime(InvoiceDate, '%Y-%m-%d %H:%M:%S') as InvoiceDate, UnitPrice as Price, "
+        'cast(CustomerID as double) as "Customer ID", Country '
+        f"from read_parquet('{online_retail_parquet}')) to '{layout_ii}' (format parquet)"
+    )
+    project = DbtProject(copy_project(tmp_path / "project"))
+    preset = yaml.safe_load((PROJECT_DIR / "presets" / "notebook.yml").read_text())
+
+    project.build({**preset, "source_path": str(layout_ii), "source_columns": ONLINE_RETAIL_II_COLUMNS})
+
+    everything = "select * from dim_customer_segments order by customer_id"
+    assert project.query(everything) == notebook_build.query(everything)
+    assert project.scalar("select count(*) from dim_customer_segments where customer_id = '12346'") == 1

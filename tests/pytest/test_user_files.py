@@ -68,7 +68,7 @@ def test_glob_of_parquet_files_equals_the_single_file(project, tmp_path):
     single = project.query(f"select {RFM_COLUMNS} from customer_rfm_scores order by customer_id")
     project.build({"source_path": str(parts / "*.parquet")})
     assert project.query(f"select {RFM_COLUMNS} from customer_rfm_scores order by customer_id") == single
-    assert project.scalar("select count(*) from stg_transactions_source") == 30_000
+    assert project.scalar("select count(*) from stg_transaction_lines") == 30_000
 
 
 def test_csv_with_renamed_columns_equals_parquet(project, tmp_path):

@@ -158,7 +158,9 @@ def log_feature_array(table: pa.Table) -> np.ndarray:
 def _as_float_column(values, name: str) -> np.ndarray:
     """A 1-D float64 copy of an Arrow column with nulls as NaN, rejecting non-numeric data."""
     arrow_type = values.type
-    if not (pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type)):
+    if not (
+        pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type)
+    ):
         raise SegmentationError(f"column {name!r} must be numeric, got Arrow type {arrow_type}")
     column = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
     bad = ~np.isfinite(column)
@@ -593,7 +595,9 @@ def centroid_table(centroids: np.ndarray, scaling: FeatureScaling) -> pa.Table:
         columns[name] = pa.array(original[:, position], pa.float64())
     for position, name in enumerate(FEATURE_NAMES):
         columns[f"log_{name}_mean"] = pa.array(np.full(len(centroids), scaling.mean[position]), pa.float64())
-        columns[f"log_{name}_scale"] = pa.array(np.full(len(centroids), scaling.scale[position]), pa.float64())
+        columns[f"log_{name}_scale"] = pa.array(
+            np.full(len(centroids), scaling.scale[position]), pa.float64()
+        )
     return pa.table(columns)
 
 

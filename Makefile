@@ -36,8 +36,8 @@ test: lint
 	$(BIN)/pytest
 
 lint: venv
-	$(BIN)/ruff check src tests python_models
-	$(BIN)/ruff format --check src tests python_models
+	$(BIN)/ruff check src tests python_models benchmarks
+	$(BIN)/ruff format --check src tests python_models benchmarks
 	mkdir -p $(dir $(LINT_DB))
 	SEGMENTS_DB=$(LINT_DB) $(BIN)/sqlfluff lint models tests/dbt
 
@@ -51,7 +51,7 @@ report: venv
 
 bench: export SEGMENTS_BENCH_LINES = $(value N)
 bench: venv
-	$(BIN)/segmentation bench --lines "$$SEGMENTS_BENCH_LINES"
+	$(BIN)/python -m benchmarks --lines "$$SEGMENTS_BENCH_LINES"
 
 sample: venv
 	$(BIN)/segmentation generate --lines 30000 --seed 42 --out data/sample/transactions.parquet

@@ -1,4 +1,4 @@
-"""Command line: `segmentation build|generate|report|bench ...`, what the Makefile targets call.
+"""Command line: `segmentation build|generate|report ...`, what the Makefile targets call.
 
 `build` takes its data file, preset and extra vars from --data/--preset/--vars, else from the
 environment variables SEGMENTS_DATA, SEGMENTS_PRESET and SEGMENTS_VARS: the Makefile exports DATA,
@@ -175,12 +175,11 @@ def parser() -> argparse.ArgumentParser:
     generate.set_defaults(run=run_generate)
 
     commands.add_parser("report", help="render the HTML report with charts (see: segmentation report -h)")
-    commands.add_parser("bench", help="benchmark against the floor and the notebook (segmentation bench -h)")
     return top
 
 
 # Commands with their own argument parsers, in their own modules.
-DELEGATED = {"report": "segmentation.report", "bench": "segmentation.bench"}
+DELEGATED = {"report": "segmentation.report"}
 
 
 def main(argv: list[str] | None = None) -> int:

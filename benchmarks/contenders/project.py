@@ -1,0 +1,85 @@
+"""The project: a full ``dbt build`` on a fresh copy of the dbt project with a fresh DuckDB file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.data import Generation
+from benchmarks.measure import BenchResult, child_env, cpu_set, measure_child, result_from_run
+from segmentation.project import copy_project
+
+SLOWEST_NODES_SHOWN = 8
+
+
+def run_project(
+    generation: Generation, workdir: Path, project_dir: Path, threads: int | None
+) -> tuple[BenchResult, list[dict]]:
+    """A full ``dbt build`` on a fresh copy of the project; the result and the slowest nodes.
+
+    ``dbt parse`` runs first, untimed, as dbt's partial-parse cache makes every build after a
+    project's first one skip parsing; the parse time is reported in the note.
+    """
+    copy = copy_project(workdir / "project", project_dir)
+    database = copy / "warehouse" / "segments.duckdb"
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    dbt_vars = ["--vars", json.dumps({"source_path": str(generation.path)})]
+    env = child_env(threads, {"SEGMENTS_DB": str(database)})
+    parse_started = time.perf_counter()
+    subprocess.run([dbt, "parse", *dbt_vars], cwd=copy, env=env, capture_output=True, check=True)
+    parse_seconds = time.perf_counter() - parse_started
+    log_path = workdir / "logs" / "project.log"
+    run = measure_child(
+        [dbt, "build", *dbt_vars], cwd=copy, env=env, log_path=log_path, cpus=cpu_set(threads)
+    )
+    run_results = copy / "target" / "run_results.json"
+    if run_results.exists():
+        shutil.copy2(run_results, workdir / "project_run_results.json")
+    python_models = sorted(path.stem for path in (copy / "python_models").rglob("*.py"))
+    note = "python models: " + (", ".join(python_models) if python_models else "none (no K-means)")
+    note += f"; dbt parse beforehand {parse_seconds:.1f} s"
+    result = result_from_run("project", generation.lines, run, log_path, note)
+    result.steps = dbt_step_seconds(run_results)
+    if result.ok:
+        result.customers = count_rows(database, "customer_rfm_scores")
+    return result, slowest_nodes(run_results)
+
+
+def count_rows(database: Path, table: str) -> int:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.sql(f"select count(*) from {table}").fetchall()[0][0]
+
+
+def slowest_nodes(run_results_path: Path, limit: int = SLOWEST_NODES_SHOWN) -> list[dict]:
+    """The dbt nodes that took longest, from target/run_results.json."""
+    if not run_results_path.exists():
+        return []
+    results = json.loads(run_results_path.read_text())["results"]
+    nodes = [
+        {
+            "node": result["unique_id"],
+            "seconds": round(result["execution_time"], 3),
+            "status": result["status"],
+        }
+        for result in results
+    ]
+    return sorted(nodes, key=lambda node: -node["seconds"])[:limit]
+
+
+def dbt_step_seconds(run_results_path: Path) -> dict[str, float]:
+    """Seconds summed by kind of node (model, test, unit_test, ...) and dbt's own elapsed time."""
+    if not run_results_path.exists():
+        return {}
+    run_results = json.loads(run_results_path.read_text())
+    steps: dict[str, float] = {}
+    for result in run_results["results"]:
+        kind = f"{result['unique_id'].split('.')[0]}s"
+        steps[kind] = round(steps.get(kind, 0.0) + result["execution_time"], 3)
+    steps["dbt_elapsed"] = round(run_results.get("elapsed_time", 0.0), 3)
+    return steps

@@ -33,7 +33,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from threadpoolctl import threadpool_limits
 
-from segmentation.kmeans import SegmentationError, _mix64_in_place, _mixed_seed, as_arrow_table
+from segmentation.kmeans import SegmentationError, as_arrow_table, mix64_in_place, mixed_seed
 
 FEATURE_COLUMNS = (
     "customer_id",
@@ -513,8 +513,8 @@ class _Customers:
         sample. The indices come in key order, so neither the sample nor the order the fits sum
         over depends on the row order: shuffled rows give bit-identical parameters.
         """
-        keys = self.sample_key ^ _mixed_seed(seed)
-        _mix64_in_place(keys)
+        keys = self.sample_key ^ mixed_seed(seed)
+        mix64_in_place(keys)
         if keys.size > sample_size:
             rows = np.argpartition(keys, sample_size - 1)[:sample_size]
             return rows[np.argsort(keys[rows])]

@@ -18,6 +18,7 @@
     {%- do _check_source_columns(problems) -%}
     {%- do _check_country_filter(problems) -%}
     {%- do _check_kmeans(problems) -%}
+    {%- do _check_clv(problems) -%}
     {%- if var('csv_delimiter') is not string or (var('csv_delimiter') | length != 1 and var('csv_delimiter') != 'whitespace') -%}
         {%- do problems.append("csv_delimiter must be one character or whitespace (runs of blanks), got " ~ var('csv_delimiter') ~ ".") -%}
     {%- endif -%}
@@ -123,6 +124,16 @@
     {%- endif -%}
     {%- if var('kmeans_k') != 'auto' -%}
         {%- do _check_whole_number(problems, 'kmeans_k', 1, 20, ' (or auto: the elbow of the inertia curve)') -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro _check_clv(problems) %}
+    {%- do _check_choice(problems, 'clv_time_unit', ['week', 'day']) -%}
+    {%- do _check_whole_number(problems, 'clv_horizon_days', 1, 3650) -%}
+    {%- do _check_whole_number(problems, 'clv_sample_size', 1000, 100000000) -%}
+    {%- set rate = var('clv_annual_discount_rate') -%}
+    {%- if rate is not number or rate is boolean or rate < 0 or rate >= 1 -%}
+        {%- do problems.append("clv_annual_discount_rate must be a number from 0 up to (not including) 1, e.g. 0.10 for 10% a year; got " ~ rate ~ ".") -%}
     {%- endif -%}
 {% endmacro %}
 

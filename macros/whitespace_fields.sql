@@ -1,4 +1,5 @@
-{#- The fields of a whitespace-aligned text line: split on runs of blanks, leading blanks ignored. -#}
+{#- The fields of a whitespace-aligned text line: split on runs of blanks (spaces,
+    tabs, a carriage return), leading and trailing blanks ignored. -#}
 {% macro whitespace_fields(line) %}
-    regexp_split_to_array(trim({{ line }}), '\s+')
+    regexp_split_to_array(regexp_replace({{ line }}, '^\s+|\s+$', '', 'g'), '\s+')
 {%- endmacro %}

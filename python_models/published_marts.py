@@ -13,12 +13,16 @@ def model(dbt, session):
     dbt.ref("tier_cluster_comparison")
     dbt.ref("cluster_profiles")
     dbt.ref("kmeans_model_selection")
+    dbt.ref("clv_model_parameters")
+    dbt.ref("clv_holdout_comparison")
     tables = [
         "dim_customer_segments",
         "segment_summary",
         "tier_cluster_comparison",
         "cluster_profiles",
         "kmeans_model_selection",
+        "clv_model_parameters",
+        "clv_holdout_comparison",
     ]
     publish_dir = dbt.config.get("publish_dir")
     target = Path(publish_dir) if publish_dir else default_publish_dir(dbt.config.get("database_path"))

@@ -1,4 +1,4 @@
--- The customer segment table for BI: one row per customer with both methods side by side.
+-- The customer segment table for BI: one row per customer with both methods side by side, and CLV.
 with
 
 scores as (
@@ -15,6 +15,10 @@ clusters as (
 
 profiles as (
     select * from {{ ref('cluster_profiles') }}
+),
+
+lifetime_values as (
+    select * from {{ ref('customer_lifetime_value') }}
 ),
 
 final as (
@@ -34,6 +38,9 @@ final as (
         clusters.cluster_id,
         profiles.cluster_label,
         clusters.distance_to_centroid,
+        lifetime_values.p_alive,
+        lifetime_values.expected_purchases,
+        lifetime_values.predicted_clv,
         scores.first_purchase_date,
         scores.last_purchase_date,
         scores.as_of_date
@@ -41,6 +48,7 @@ final as (
     inner join segments on scores.customer_id = segments.customer_id
     inner join clusters on scores.customer_id = clusters.customer_id
     inner join profiles on clusters.cluster_id = profiles.cluster_id
+    inner join lifetime_values on scores.customer_id = lifetime_values.customer_id
 )
 
 select * from final

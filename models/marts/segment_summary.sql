@@ -1,4 +1,4 @@
--- Customers, revenue and typical R, F, M per tier, per named segment and per cluster, for BI.
+-- Customers, revenue, typical R, F, M and mean CLV figures per tier, per named segment and per cluster, for BI.
 with
 
 customers as (
@@ -25,7 +25,8 @@ by_tier as (
         'tier' as grouping,  -- noqa: RF04
         rfm_tier as segment,
         min(rfm_tier_rank) as segment_order,
-        {{ rfm_summary_columns() }}
+        {{ rfm_summary_columns() }},
+        {{ clv_summary_columns() }}
     from customers
     group by rfm_tier
 ),
@@ -35,7 +36,8 @@ by_segment as (
         'segment' as grouping,  -- noqa: RF04
         customers.rfm_segment as segment,
         min(segment_order.segment_order) as segment_order,
-        {{ rfm_summary_columns() }}
+        {{ rfm_summary_columns() }},
+        {{ clv_summary_columns() }}
     from customers
     inner join segment_order on customers.rfm_segment = segment_order.rfm_segment
     group by customers.rfm_segment
@@ -46,7 +48,8 @@ by_cluster as (
         'cluster' as grouping,  -- noqa: RF04
         cluster_label as segment,
         min(cluster_id) as segment_order,
-        {{ rfm_summary_columns() }}
+        {{ rfm_summary_columns() }},
+        {{ clv_summary_columns() }}
     from customers
     group by cluster_label
 ),
@@ -80,7 +83,10 @@ final as (
         groups.mean_frequency,
         groups.median_frequency,
         groups.mean_monetary,
-        groups.median_monetary
+        groups.median_monetary,
+        groups.mean_p_alive,
+        groups.mean_expected_purchases,
+        groups.mean_predicted_clv
     from groups
     cross join totals
 )

@@ -33,7 +33,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from threadpoolctl import threadpool_limits
 
-from segmentation.kmeans import SegmentationError, _mix64_in_place, _mixed_seed, as_arrow_table
+from segmentation.kmeans import SegmentationError, as_arrow_table, mix64_in_place, mixed_seed
 
 FEATURE_COLUMNS = (
     "customer_id",
@@ -513,8 +513,8 @@ class _Customers:
         sample. The indices come in key order, so neither the sample nor the order the fits sum
         over depends on the row order: shuffled rows give bit-identical parameters.
         """
-        keys = self.sample_key ^ _mixed_seed(seed)
-        _mix64_in_place(keys)
+        keys = self.sample_key ^ mixed_seed(seed)
+        mix64_in_place(keys)
         if keys.size > sample_size:
             rows = np.argpartition(keys, sample_size - 1)[:sample_size]
             return rows[np.argsort(keys[rows])]
@@ -611,3 +611,74 @@ def customer_lifetime_value_table(
         },
         schema=CLV_SCHEMA,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Holdout check: predicted against actual purchases after the as-of date
+# --------------------------------------------------------------------------------------------
+
+HOLDOUT_SCHEMA = pa.schema(
+    [
+        pa.field("calibration_repeat_purchases", pa.string()),
+        pa.field("group_order", pa.int32()),
+        pa.field("customers", pa.int64()),
+        pa.field("actual_purchases", pa.float64()),
+        pa.field("predicted_purchases", pa.float64()),
+        pa.field("holdout_periods", pa.float64()),
+    ]
+)
+
+
+def holdout_comparison_table(
+    features, parameters_row, holdout_purchases, *, holdout_periods: float, top_group: int = 7
+) -> pa.Table:
+    """Mean actual and predicted purchases per customer in the holdout, by calibration repeat purchases.
+
+    ``features`` and ``parameters_row`` as for ``customer_lifetime_value_table``;
+    ``holdout_purchases``: customer_id and purchases (purchase days) in the ``holdout_periods``
+    after the as-of date, for customers with any (the others made none). Customers are grouped by
+    x = 0, 1, ..., ``top_group - 1`` and ``top_group``+ ("7+"); each row of ``HOLDOUT_SCHEMA`` holds
+    the group's customers, their mean actual purchases and their mean BG/NBD expectation
+    E[Y(holdout_periods) | x, t_x, T]. Groups without customers are left out.
+    """
+    bgnbd, _ = _parameters_from_row(parameters_row)
+    customers = _Customers.from_table(features)
+    holdout_periods = float(_float_array(holdout_periods, "holdout_periods"))
+    if isinstance(top_group, bool) or not isinstance(top_group, int) or top_group < 1:
+        raise SegmentationError(f"top_group must be a whole number >= 1, got {top_group!r}")
+    holdout = as_arrow_table(holdout_purchases)
+    for name in ("customer_id", "purchases"):
+        if name not in holdout.column_names:
+            raise SegmentationError(
+                f"the holdout purchases lack column {name!r}; they have {holdout.column_names}"
+            )
+    actual = np.zeros(customers.x.size)
+    position = pc.index_in(
+        pc.cast(holdout.column("customer_id"), pa.string()), value_set=customers.customer_id
+    )
+    known = pc.is_valid(position)
+    if not pc.all(known).as_py() and holdout.num_rows:
+        raise SegmentationError(
+            f"{holdout.num_rows - pc.sum(known).as_py()} holdout customers are not among the fitted customers"
+        )
+    purchases = _float_array(holdout.column("purchases"), "holdout purchases")
+    np.add.at(actual, position.to_numpy(zero_copy_only=False).astype(np.int64), purchases)
+    predicted = _p_alive(bgnbd, customers.x, customers.t_x, customers.T) * _purchases_if_alive(
+        bgnbd, holdout_periods, customers.x, customers.T
+    )
+    group = np.minimum(customers.x, top_group).astype(np.int64)
+    rows = []
+    for number in range(top_group + 1):
+        members = group == number
+        if members.any():
+            rows.append(
+                {
+                    "calibration_repeat_purchases": f"{number}+" if number == top_group else str(number),
+                    "group_order": number,
+                    "customers": int(members.sum()),
+                    "actual_purchases": float(actual[members].mean()),
+                    "predicted_purchases": float(predicted[members].mean()),
+                    "holdout_periods": holdout_periods,
+                }
+            )
+    return pa.Table.from_pylist(rows, schema=HOLDOUT_SCHEMA)

@@ -1,7 +1,8 @@
-"""What the dbt Python models call: their options, the K-means package, and Arrow tables back.
+"""What the dbt Python models call: their options, the K-means and CLV packages, and Arrow tables back.
 
-Each model reads int_customer_kmeans_features (customer_id as text, sample_key, the R, F, M values and
-their log features), so no feature is computed here.
+The K-means models read int_customer_kmeans_features (customer_id as text, sample_key, the R, F, M values
+and their log features) and the CLV models customer_clv_features (x, t_x, T, the mean repeat spend), so
+no feature is computed here.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from segmentation import kmeans
+from segmentation import clv, kmeans
 
 SAMPLE_KEY = "sample_key"
 RFM_VALUE_COLUMNS = ("recency_days", "frequency", "monetary")
+# Days in each clv_time_unit, and the days of a year used to turn periods into years when discounting.
+PERIOD_DAYS = {"week": 7, "day": 1}
+DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)
@@ -98,3 +103,84 @@ def cluster_assignment_table(features, centroids) -> pa.Table:
 
 def _sample_keys(features: pa.Table):
     return features.column(SAMPLE_KEY).to_numpy()
+
+
+@dataclass(frozen=True)
+class ClvOptions:
+    """The clv_* vars (and kmeans_seed for the sample), handed to the CLV models through their config."""
+
+    time_unit: str
+    horizon_days: int
+    annual_discount_rate: float
+    sample_size: int
+    seed: int
+
+    @classmethod
+    def from_text(cls, *, time_unit, horizon_days, annual_discount_rate, sample_size, seed) -> ClvOptions:
+        """Config values arrive as rendered text ("week", "365", "0.1"): turn them back into numbers."""
+        time_unit = str(time_unit)
+        if time_unit not in PERIOD_DAYS:
+            raise kmeans.SegmentationError(
+                f"clv_time_unit must be one of {sorted(PERIOD_DAYS)}, got {time_unit!r}"
+            )
+        return cls(
+            time_unit=time_unit,
+            horizon_days=int(horizon_days),
+            annual_discount_rate=float(annual_discount_rate),
+            sample_size=int(sample_size),
+            seed=int(seed),
+        )
+
+    @property
+    def period_days(self) -> int:
+        return PERIOD_DAYS[self.time_unit]
+
+    @property
+    def periods_per_year(self) -> float:
+        return DAYS_PER_YEAR / self.period_days
+
+    @property
+    def horizon_periods(self) -> float:
+        return self.horizon_days / self.period_days
+
+
+def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
+    """The BG/NBD and Gamma-Gamma fit, one row, for the table clv_model_parameters."""
+    features = kmeans.as_arrow_table(features)
+    as_of_dates = pc.unique(features.column("as_of_date")).to_pylist() if features.num_rows else []
+    if len(as_of_dates) != 1:
+        raise kmeans.SegmentationError(f"the CLV features must share one as_of_date; they have {as_of_dates}")
+    return clv.clv_parameter_table(
+        features,
+        sample_size=options.sample_size,
+        seed=options.seed,
+        time_unit=options.time_unit,
+        as_of_date=as_of_dates[0],
+    )
+
+
+def lifetime_value_table(features, parameters: pa.Table, options: ClvOptions) -> pa.Table:
+    """p_alive, expected purchases and value, predicted CLV for every customer (customer_lifetime_value)."""
+    return clv.customer_lifetime_value_table(
+        features,
+        parameters,
+        horizon_periods=options.horizon_periods,
+        periods_per_year=options.periods_per_year,
+        annual_discount_rate=options.annual_discount_rate,
+    )
+
+
+def holdout_table(features, parameters: pa.Table, holdout_purchases, options: ClvOptions) -> pa.Table:
+    """Predicted against actual purchases after the as-of date by calibration repeat purchases
+    (clv_holdout_comparison); no rows when the source has no purchase on or after the as-of date."""
+    holdout = kmeans.as_arrow_table(holdout_purchases)
+    if holdout.num_rows == 0:
+        return clv.HOLDOUT_SCHEMA.empty_table()
+    holdout_days = pc.unique(holdout.column("holdout_days")).to_pylist()
+    if len(holdout_days) != 1:
+        raise kmeans.SegmentationError(
+            f"the holdout purchases must share one holdout_days; they have {holdout_days}"
+        )
+    return clv.holdout_comparison_table(
+        features, parameters, holdout, holdout_periods=holdout_days[0] / options.period_days
+    )

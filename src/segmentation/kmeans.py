@@ -242,7 +242,7 @@ _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
 
 
-def _mix64_in_place(values: np.ndarray) -> None:
+def mix64_in_place(values: np.ndarray) -> None:
     """splitmix64 finaliser: spreads the bits of each uint64 (wrap-around is intended)."""
     values ^= values >> np.uint64(30)
     values *= _MIX_1
@@ -251,9 +251,10 @@ def _mix64_in_place(values: np.ndarray) -> None:
     values ^= values >> np.uint64(31)
 
 
-def _mixed_seed(seed: int) -> np.uint64:
+def mixed_seed(seed: int) -> np.uint64:
+    """The seed as a uint64 spread by ``mix64_in_place``: XOR it into sample keys before mixing them."""
     mixed = np.array([seed], dtype=np.uint64)
-    _mix64_in_place(mixed)
+    mix64_in_place(mixed)
     return mixed[0]
 
 
@@ -264,8 +265,8 @@ def _sample_row_indices(max_rows: int, seed: int, sample_keys: np.ndarray) -> np
     row order, every row has the same chance, and the sample for a smaller bound is contained in the
     one for a larger bound; one linear pass, no sort of all rows.
     """
-    keys = sample_keys ^ _mixed_seed(seed)
-    _mix64_in_place(keys)
+    keys = sample_keys ^ mixed_seed(seed)
+    mix64_in_place(keys)
     return np.argpartition(keys, max_rows - 1)[:max_rows]
 
 

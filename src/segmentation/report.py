@@ -45,6 +45,8 @@ REQUIRED_TABLES = (
     "tier_cluster_comparison",
     "cluster_profiles",
     "kmeans_model_selection",
+    "clv_model_parameters",
+    "clv_holdout_comparison",
 )
 SCATTER_SAMPLE_SIZE = 5_000
 SCATTER_SEED = 42
@@ -87,6 +89,8 @@ class Marts:
     rfm_values: pd.DataFrame
     sample: pd.DataFrame
     sample_seed: int
+    clv_parameters: pd.DataFrame
+    clv_holdout: pd.DataFrame
 
 
 def load_marts(database: Path, sample_size: int = SCATTER_SAMPLE_SIZE, seed: int = SCATTER_SEED) -> Marts:
@@ -121,6 +125,8 @@ def load_marts(database: Path, sample_size: int = SCATTER_SAMPLE_SIZE, seed: int
             ),
             sample=query(connection, SAMPLE_SQL, [seed, sample_size]),
             sample_seed=seed,
+            clv_parameters=query(connection, "select * from clv_model_parameters"),
+            clv_holdout=query(connection, "select * from clv_holdout_comparison order by group_order"),
         )
 
 
@@ -139,7 +145,8 @@ order by measure, score, rfm_tier_rank
 
 # A seeded sample that does not depend on row order or threads: the smallest hashes of the ids.
 SAMPLE_SQL = """
-select customer_id, recency_days, frequency, monetary, rfm_tier, rfm_tier_rank, cluster_id, cluster_label
+select customer_id, recency_days, frequency, monetary, rfm_tier, rfm_tier_rank, cluster_id, cluster_label,
+    p_alive
 from dim_customer_segments
 order by hash(customer_id, $1), customer_id
 limit $2
@@ -603,6 +610,88 @@ def plot_cluster_profiles(marts: Marts) -> Figure:
 # ---------------------------------------------------------------------------------------------
 
 
+@styled
+def plot_clv_by_group(marts: Marts) -> Figure:
+    """Mean predicted CLV per loyalty tier and per named segment (best first), customers beside."""
+    figure = new_figure(11, 5.2)
+    left, right = figure.subplots(1, 2, width_ratios=[1, 1.6])
+    for ax, groups, title in (
+        (left, marts.tiers, "by loyalty tier"),
+        (right, marts.segments, "by named RFM segment"),
+    ):
+        groups = groups.sort_values("segment_order", ascending=False)
+        bars = ax.barh(groups["segment"], groups["mean_predicted_clv"], color=REVENUE_COLOUR)
+        annotate_bars(
+            ax,
+            bars,
+            [
+                f"{value:,.0f} ({count:,})"
+                for value, count in zip(groups["mean_predicted_clv"], groups["customers"], strict=True)
+            ],
+        )
+        leave_room(ax, groups["mean_predicted_clv"].max(), horizontal=True, factor=1.35)
+        ax.set_xlabel("mean predicted CLV (source currency)")
+        ax.set_title(title)
+    years = _clv_horizon_note(marts)
+    figure.suptitle(f"Predicted customer lifetime value, {years} (customers in brackets)")
+    return figure
+
+
+def _clv_horizon_note(marts: Marts) -> str:
+    unit = marts.clv_parameters["time_unit"].iloc[0] if len(marts.clv_parameters) else "?"
+    return f"BG/NBD x Gamma-Gamma, time unit {unit}, as of {marts.as_of_date:%Y-%m-%d}"
+
+
+@styled
+def plot_p_alive_by_recency(marts: Marts) -> Figure:
+    """P(alive) against recency for the seeded sample of customers, coloured by frequency."""
+    sample = marts.sample
+    figure = new_figure(8, 5)
+    ax = figure.subplots()
+    frequency_bands = pd.cut(
+        sample["frequency"], [0, 1, 2, 4, 9, np.inf], labels=["1", "2", "3-4", "5-9", "10+"]
+    )
+    colours = sns.color_palette("viridis", n_colors=len(frequency_bands.cat.categories))
+    for band, colour in zip(frequency_bands.cat.categories, colours, strict=True):
+        members = sample[frequency_bands == band]
+        if len(members):
+            ax.scatter(members["recency_days"], members["p_alive"], s=10, alpha=0.6, color=colour, label=band)
+    ax.set_xlabel("recency (days since the last purchase)")
+    ax.set_ylabel("P(alive)")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_title(f"P(alive) against recency ({len(sample):,} sampled customers)")
+    ax.legend(title="purchases", loc="lower left")
+    return figure
+
+
+@styled
+def plot_clv_holdout(marts: Marts) -> Figure:
+    """Mean actual and predicted purchases in the holdout per number of calibration repeat purchases."""
+    holdout = marts.clv_holdout
+    figure = new_figure(8, 4.8)
+    ax = figure.subplots()
+    positions = np.arange(len(holdout))
+    ax.plot(positions, holdout["actual_purchases"], "o-", color=CUSTOMERS_COLOUR, label="actual")
+    ax.plot(
+        positions, holdout["predicted_purchases"], "s--", color=REVENUE_COLOUR, label="predicted (BG/NBD)"
+    )
+    ax.set_xticks(
+        positions,
+        [
+            f"{group}\n{count:,}"
+            for group, count in zip(
+                holdout["calibration_repeat_purchases"], holdout["customers"], strict=True
+            )
+        ],
+    )
+    ax.set_xlabel("repeat purchases before the as-of date (customers below)")
+    ax.set_ylabel("mean purchases per customer in the holdout")
+    unit = marts.clv_parameters["time_unit"].iloc[0]
+    ax.set_title(f"Holdout check: the {holdout['holdout_periods'].iloc[0]:g} {unit}s after the as-of date")
+    ax.legend(loc="upper left")
+    return figure
+
+
 @dataclass(frozen=True)
 class Chart:
     file_name: str
@@ -666,7 +755,25 @@ COMPARISON_CHARTS = (
         plot_scatter_by_tier,
     ),
 )
-CHARTS = TIER_CHARTS + SEGMENT_CHARTS + VALUE_CHARTS + CLUSTER_CHARTS + COMPARISON_CHARTS
+CLV_CHARTS = (
+    Chart(
+        "clv_by_group.png",
+        "Mean predicted customer lifetime value per loyalty tier and per named RFM segment.",
+        plot_clv_by_group,
+    ),
+    Chart(
+        "p_alive_by_recency.png",
+        "BG/NBD P(alive) (the probability that a customer is still active) against recency, by purchases.",
+        plot_p_alive_by_recency,
+    ),
+)
+# Drawn only when the build had lines on or after the as-of date (clv_holdout_comparison has rows).
+HOLDOUT_CHART = Chart(
+    "clv_holdout.png",
+    "Holdout check: mean actual and predicted purchases after the as-of date, by earlier repeat purchases.",
+    plot_clv_holdout,
+)
+CHARTS = TIER_CHARTS + SEGMENT_CHARTS + VALUE_CHARTS + CLUSTER_CHARTS + COMPARISON_CHARTS + CLV_CHARTS
 
 SUMMARY_COLUMNS = {
     "customers": ("customers", "{:,}"),
@@ -733,6 +840,49 @@ def headline_html(marts: Marts) -> str:
     return f'<div class="headline">{cells}</div>'
 
 
+CLV_PARAMETER_COLUMNS = {
+    "r": ("r", "{:.4g}"),
+    "alpha": ("alpha", "{:.4g}"),
+    "a": ("a", "{:.4g}"),
+    "b": ("b", "{:.4g}"),
+    "p": ("p", "{:.4g}"),
+    "q": ("q", "{:.4g}"),
+    "v": ("v", "{:.4g}"),
+    "customers_fitted": ("customers fitted", "{:,}"),
+    "repeat_customers": ("repeat customers", "{:,}"),
+    "excluded_non_positive_spend": ("left out of Gamma-Gamma (spend <= 0)", "{:,}"),
+}
+HOLDOUT_COLUMNS = {
+    "customers": ("customers", "{:,}"),
+    "actual_purchases": ("actual purchases (mean)", "{:.3f}"),
+    "predicted_purchases": ("predicted purchases (mean)", "{:.3f}"),
+}
+
+
+def clv_charts(marts: Marts) -> tuple[Chart, ...]:
+    return CLV_CHARTS + ((HOLDOUT_CHART,) if len(marts.clv_holdout) else ())
+
+
+def clv_html(marts: Marts) -> str:
+    if len(marts.clv_holdout):
+        holdout = html_table(
+            marts.clv_holdout, HOLDOUT_COLUMNS, ("calibration_repeat_purchases", "repeat purchases")
+        )
+    else:
+        holdout = (
+            "<p>No holdout check: the source has no purchase on or after the as-of date. Set the var "
+            "as_of_date before the end of the data to compare predictions with what happened.</p>"
+        )
+    return f"""<h2>Customer lifetime value</h2>
+<p>BG/NBD (purchases and dropout) and Gamma-Gamma (spend per purchase) fitted on the purchase days before the
+as-of date; no contract and no covariates are assumed. See the README for what the figures mean.</p>
+{html_table(marts.clv_parameters, CLV_PARAMETER_COLUMNS, ("time_unit", "time unit"))}
+{figures_html(CLV_CHARTS)}
+<h3>Holdout check</h3>
+{holdout}
+{figures_html(clv_charts(marts)[len(CLV_CHARTS) :])}"""
+
+
 def render_html(marts: Marts) -> str:
     """The report page; it references the PNG files of CHARTS by their relative names."""
     return f"""<!DOCTYPE html>
@@ -761,6 +911,7 @@ customer. Recency counts whole days to the as-of date; monetary is net spend in 
 {figures_html(CLUSTER_CHARTS)}
 <h2>Loyalty tiers and clusters compared</h2>
 {figures_html(COMPARISON_CHARTS)}
+{clv_html(marts)}
 </body>
 </html>
 """
@@ -771,7 +922,7 @@ def render_report(database: Path, out_dir: Path) -> Path:
     marts = load_marts(Path(database))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for chart in CHARTS:
+    for chart in CHARTS + clv_charts(marts)[len(CLV_CHARTS) :]:
         chart.plot(marts).savefig(out_dir / chart.file_name, dpi=DPI)
     page = out_dir / "index.html"
     page.write_text(render_html(marts), encoding="utf-8")

@@ -1,0 +1,77 @@
+-- The CLV input, one row per customer of int_customer_rfm: the BG/NBD summary (x, t_x, T) and the mean
+-- spend of the repeat purchases, from purchase days (lines on one day are one purchase), in the unit
+-- of the var clv_time_unit. T runs to the last day before the as-of date, as the CDNOW paper counted.
+{%- set period_days = 7 if var('clv_time_unit') == 'week' else 1 %}
+
+with
+
+lines as (
+    select * from {{ ref('int_used_lines') }}
+),
+
+customers as (
+    select * from {{ ref('int_customer_rfm') }}
+),
+
+purchase_lines as (
+    select
+        customer_id as customer_key,
+        invoice_date,
+        line_amount
+    from lines
+    where not is_return
+),
+
+-- Exact decimals, as int_customer_activity sums: a float sum would depend on the threads' order.
+purchase_days as (
+    select
+        customer_key,
+        invoice_date as purchase_date,
+        sum(cast(line_amount as decimal(18, 4))) as day_amount
+    from purchase_lines
+    group by customer_key, invoice_date
+),
+
+per_customer as (
+    select
+        customer_key,
+        count(*) as purchase_days,
+        min(purchase_date) as first_purchase_date,
+        max(purchase_date) as last_purchase_date,
+        sum(day_amount) as purchase_amount,
+        arg_min(day_amount, purchase_date) as first_day_amount
+    from purchase_days
+    group by customer_key
+),
+
+-- Whole days between purchase days (date - date is a day count), and the repeat spend.
+spans as (
+    select
+        customers.customer_id,
+        {{ sample_key('customers.customer_key') }} as sample_key,
+        per_customer.purchase_days - 1 as repeat_purchases,
+        per_customer.last_purchase_date - per_customer.first_purchase_date as recency_days,
+        customers.as_of_date - per_customer.first_purchase_date - 1 as age_days,
+        per_customer.purchase_amount - per_customer.first_day_amount as repeat_amount,
+        per_customer.first_purchase_date,
+        per_customer.last_purchase_date,
+        customers.as_of_date
+    from customers
+    inner join per_customer on customers.customer_key = per_customer.customer_key
+),
+
+final as (
+    select
+        customer_id,
+        sample_key,
+        repeat_purchases,
+        recency_days / {{ period_days }}.0 as recency_periods,
+        age_days / {{ period_days }}.0 as age_periods,
+        case when repeat_purchases > 0 then cast(repeat_amount as double) / repeat_purchases end as mean_repeat_value,
+        first_purchase_date,
+        last_purchase_date,
+        as_of_date
+    from spans
+)
+
+select * from final

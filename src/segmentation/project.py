@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_NAME = "customer_segments"
+
+
+def find_project_dir() -> Path:
+    """The dbt project: $SEGMENTS_PROJECT_DIR, else the nearest folder at or above the working
+    directory whose dbt_project.yml is this project's, else the checkout this package is installed from."""
+    configured = os.environ.get("SEGMENTS_PROJECT_DIR")
+    if configured:
+        return Path(configured).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents, Path(__file__).resolve().parents[2]):
+        if _is_this_project(folder):
+            return folder
+    raise FileNotFoundError(
+        f"No {PROJECT_NAME} dbt project at or above {here}: "
+        "run from the project folder or set SEGMENTS_PROJECT_DIR"
+    )
+
+
+def _is_this_project(folder: Path) -> bool:
+    manifest = folder / "dbt_project.yml"
+    return manifest.is_file() and f"name: {PROJECT_NAME}" in manifest.read_text()
+
+
+PROJECT_DIR = find_project_dir()
 
 # What `dbt build` needs from the project, the bundled sample included.
 PROJECT_PARTS = (

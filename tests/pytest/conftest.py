@@ -52,6 +52,16 @@ class DbtProject:
         return self.query(sql)[0][0]
 
 
+BUILDING_FIXTURES = {"project", "sample_project"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that builds the warehouse takes seconds to minutes: `pytest -m "not slow"` leaves it out."""
+    for item in items:
+        if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def project(tmp_path) -> DbtProject:
     """A fresh, unbuilt copy of the project."""

@@ -4,10 +4,14 @@ the problem, with the previous tables and the published copy untouched, or the r
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 from conftest import DbtProject
 
@@ -280,3 +284,50 @@ def test_a_latin1_file_is_read_with_its_encoding(project, tmp_path):
     project.build({"source_path": str(path), "csv_encoding": "latin-1", "country_filter": ["España"]})
 
     assert project.scalar("select count(*) from customer_rfm_scores") == 30
+
+
+def write_workbook(path: Path, sheets: dict[str, list[list[str]]]) -> Path:
+    """The lines as Excel stores them: numbers as numbers, timestamps as datetimes."""
+    book = openpyxl.Workbook(write_only=True)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        sheet.append(HEADER)
+        for invoice, invoiced_at, quantity, price, customer, country in rows:
+            stamp = dt.datetime.fromisoformat(invoiced_at)
+            sheet.append([int(invoice), stamp, int(quantity), float(price), float(customer), country])
+    book.save(path)
+    return path
+
+
+def test_a_workbook_with_overlapping_sheets_counts_each_line_once(project, tmp_path):
+    rows = good_lines()
+    book = write_workbook(tmp_path / "book.xlsx", {"Year 1": rows[:50], "Year 2": rows[40:]})
+    project.build({"source_path": str(write_csv(tmp_path / "all.csv", rows))})
+    from_csv = project.query("select * exclude (as_of_date) from customer_rfm_scores order by customer_id")
+
+    command = [sys.executable, "-m", "segmentation.cli", "build", "--project-dir", str(project.root)]
+    command += ["--data", str(book), "--vars", "{duplicate_lines: reject}"]
+    result = subprocess.run(
+        command, env={**os.environ, "SEGMENTS_DB": str(project.database)}, capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert project.query("select rejection_reason, rejected_lines from transactions_rejected_summary") == [
+        ("duplicate line", 10)
+    ]
+    assert (
+        project.query("select * exclude (as_of_date) from customer_rfm_scores order by customer_id")
+        == from_csv
+    )
+
+
+def test_only_the_sheets_named_are_read(project, tmp_path):
+    rows = good_lines()
+    book = write_workbook(tmp_path / "book.xlsx", {"Old": rows[:40], "New": rows[40:]})
+
+    project.build({"source_path": str(book), "source_sheets": ["New"]})
+
+    assert project.scalar("select count(*) from stg_transaction_lines") == len(rows) - 40
+    result = project.dbt("build", {"source_path": str(book), "source_sheets": ["Newest"]})
+    assert result.returncode != 0
+    assert "No sheet named 'Newest'" in result.stdout

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -15,7 +12,6 @@ import pyarrow as pa
 import pytest
 from dbt.adapters.duckdb.utils import SourceConfig
 
-import segmentation
 from segmentation.workbook import WorkbookError, parse_columns, parse_sheet_names, read_workbook
 from segmentation.workbook_plugin import Plugin
 
@@ -365,80 +361,3 @@ def test_plugin_load_without_cache_and_errors(retail_ii_book, tmp_path):
         plugin.load(source_config({}))
     with pytest.raises(WorkbookError, match="No workbook at"):
         plugin.load(source_config({"workbook_path": str(tmp_path / "missing.xlsx")}))
-
-
-DBT_PROJECT = """
-name: workbook_scratch
-version: "0.1.0"
-config-version: 2
-profile: workbook_scratch
-vars:
-  source_path: book.xlsx
-  source_sheets: null
-  source_columns: {invoice_id: Invoice, invoiced_at: InvoiceDate, customer_id: Customer ID}
-models:
-  workbook_scratch:
-    +materialized: table
-"""
-DBT_PROFILES = """
-workbook_scratch:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: scratch.duckdb
-      threads: 1
-      plugins:
-        - module: segmentation.workbook_plugin
-          alias: workbook
-"""
-DBT_SOURCES = """
-sources:
-  - name: raw
-    tables:
-      - name: transactions
-        meta:
-          plugin: workbook
-          workbook_path: "{{ var('source_path') }}"
-          workbook_sheets: "{{ var('source_sheets') }}"
-          required_columns: "{{ var('source_columns').values() | list }}"
-"""
-
-
-def test_dbt_source_backed_by_the_workbook(retail_ii_book, tmp_path):
-    root = tmp_path / "dbt"
-    (root / "models").mkdir(parents=True)
-    (root / "dbt_project.yml").write_text(textwrap.dedent(DBT_PROJECT))
-    (root / "profiles.yml").write_text(textwrap.dedent(DBT_PROFILES))
-    (root / "models" / "sources.yml").write_text(textwrap.dedent(DBT_SOURCES))
-    (root / "models" / "lines.sql").write_text("select * from {{ source('raw', 'transactions') }}\n")
-    (root / "book.xlsx").write_bytes(retail_ii_book.read_bytes())
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(
-            [str(Path(segmentation.__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
-        ),
-        "DBT_PROFILES_DIR": str(root),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    dbt = str(Path(sys.executable).with_name("dbt"))
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([dbt, *args], cwd=root, env=env, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-        return result
-
-    def query(sql: str) -> list[tuple]:
-        with duckdb.connect(str(root / "scratch.duckdb"), read_only=True) as connection:
-            return connection.sql(sql).fetchall()
-
-    run("run")
-    assert query('select count(*), count("Customer ID") from main.lines') == [(7, 6)]
-    assert query("select count(*) from raw.transactions") == [(7,)]
-    run("run", "--vars", '{"source_sheets": ["Year 2010-2011"]}')
-    assert query('select "Invoice" from main.lines order by all') == [("536365",), ("536366",), ("C581569",)]
-
-    nope = '{"source_sheets": ["Nope"]}'
-    failed = subprocess.run([dbt, "run", "--vars", nope], cwd=root, env=env, capture_output=True, text=True)
-    assert failed.returncode != 0
-    assert "No sheet named 'Nope'" in failed.stdout

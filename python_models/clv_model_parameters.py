@@ -4,7 +4,8 @@ from segmentation.dbt_models import ClvOptions, clv_parameters_table
 
 
 def clv_options(dbt) -> ClvOptions:
-    # dbt finds the config keys a Python model uses by reading these literal get() calls.
+    # dbt finds the config keys a Python model uses by reading these literal get() calls. Only this
+    # model reads them: it records them with the fit for the models that use it.
     return ClvOptions.from_text(
         time_unit=dbt.config.get("clv_time_unit"),
         horizon_days=dbt.config.get("clv_horizon_days"),

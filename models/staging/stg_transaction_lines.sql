@@ -57,11 +57,7 @@ typed as (
         {%- endif %}
         cast({{ source_column('country') or 'null' }} as varchar) as country,
         {{ 'is_duplicate' if reject_duplicates or whitespace else 'false as is_duplicate' }}
-    from
-        {%- if whitespace %} fields
-        {%- elif reject_duplicates %} numbered
-        {%- else %} source
-        {%- endif %}
+    from {{ 'fields' if whitespace else ('numbered' if reject_duplicates else 'source') }}
 ),
 
 amounts as (

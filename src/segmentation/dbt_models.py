@@ -131,6 +131,19 @@ class ClvOptions:
             seed=int(seed),
         )
 
+    @classmethod
+    def of_fit(cls, parameters: pa.Table) -> ClvOptions:
+        """The options a fit was made with, as clv_model_parameters records them beside the parameters:
+        the models that use the fit read them there, so only the fitting model reads the vars."""
+        row = kmeans.as_arrow_table(parameters).slice(0, 1).to_pylist()[0]
+        return cls.from_text(
+            time_unit=row["time_unit"],
+            horizon_days=row["horizon_days"],
+            annual_discount_rate=row["annual_discount_rate"],
+            sample_size=row["customers_fitted"],
+            seed=row["seed"],
+        )
+
     @property
     def period_days(self) -> int:
         return PERIOD_DAYS[self.time_unit]
@@ -150,17 +163,25 @@ def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
     as_of_dates = pc.unique(features.column("as_of_date")).to_pylist() if features.num_rows else []
     if len(as_of_dates) != 1:
         raise kmeans.SegmentationError(f"the CLV features must share one as_of_date; they have {as_of_dates}")
-    return clv.clv_parameter_table(
+    fit = clv.clv_parameter_table(
         features,
         sample_size=options.sample_size,
         seed=options.seed,
         time_unit=options.time_unit,
         as_of_date=as_of_dates[0],
     )
+    return (
+        fit.append_column("horizon_days", pa.array([options.horizon_days], pa.int32()))
+        .append_column("annual_discount_rate", pa.array([options.annual_discount_rate], pa.float64()))
+        .append_column("seed", pa.array([options.seed], pa.int64()))
+    )
 
 
-def lifetime_value_table(features, parameters: pa.Table, options: ClvOptions) -> pa.Table:
-    """p_alive, expected purchases and value, predicted CLV for every customer (customer_lifetime_value)."""
+def lifetime_value_table(features, parameters) -> pa.Table:
+    """p_alive, expected purchases and value, predicted CLV for every customer (customer_lifetime_value),
+    with the fit of clv_model_parameters and the options recorded with it."""
+    parameters = kmeans.as_arrow_table(parameters)
+    options = ClvOptions.of_fit(parameters)
     return clv.customer_lifetime_value_table(
         features,
         parameters,
@@ -170,9 +191,11 @@ def lifetime_value_table(features, parameters: pa.Table, options: ClvOptions) ->
     )
 
 
-def holdout_table(features, parameters: pa.Table, holdout_purchases, options: ClvOptions) -> pa.Table:
+def holdout_table(features, parameters, holdout_purchases) -> pa.Table:
     """Predicted against actual purchases after the as-of date by calibration repeat purchases
     (clv_holdout_comparison); no rows when the source has no purchase on or after the as-of date."""
+    parameters = kmeans.as_arrow_table(parameters)
+    options = ClvOptions.of_fit(parameters)
     holdout = kmeans.as_arrow_table(holdout_purchases)
     if holdout.num_rows == 0:
         return clv.HOLDOUT_SCHEMA.empty_table()

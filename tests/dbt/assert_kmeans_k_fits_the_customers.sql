@@ -1,6 +1,7 @@
 -- Stops the build before any mart is replaced when an explicit kmeans_k asks for more clusters than
 -- there are distinct customers (R, F, M combinations in the K-means feature space).
-{%- if execute and var('kmeans_k') != 'auto' -%}
+{#- The check needs the built model (not there when sqlfluff compiles against a scratch database). -#}
+{%- if execute and var('kmeans_k') != 'auto' and load_relation(ref('int_customer_rfm')) is not none -%}
     {%- set distinct_points -%}
         select count(*) from (
             select distinct

@@ -1,6 +1,7 @@
 -- Stops the build before any mart is replaced when no line could be used, and says why: how many
 -- lines each reason rejected, with an example of the raw value.
-{%- if execute -%}
+{#- The check needs the built model (not there when sqlfluff compiles against a scratch database). -#}
+{%- if execute and load_relation(ref('int_customer_rfm')) is not none -%}
     {%- set customers = run_query("select count(*) from " ~ ref('int_customer_rfm')).columns[0].values()[0] -%}
     {%- if customers == 0 -%}
         {%- set breakdown -%}

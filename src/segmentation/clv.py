@@ -186,14 +186,13 @@ def _maximise(log_likelihood, gradient, weights: np.ndarray, parameter_count: in
             bounds=bounds,
             options=_OPTIMISER_OPTIONS,
         )
-    # A stop on a flat ridge (say a and b growing together when no customer's dropout rate differs
-    # from another's) is accepted: the likelihood there is as good as the search can make it.
-    at_bound = np.abs(result.x) >= _MAX_ABS_LOG_PARAMETER - 1e-6
-    if not np.isfinite(result.fun) or at_bound.any():
+    # A stop on a flat ridge or at a bound is accepted: when customers do not differ in a rate (every
+    # customer spends alike, say), the maximum lies at infinite shape parameters, and the parameters
+    # at the bound (e^25) give that no-heterogeneity limit's predictions (their ratios stay finite).
+    if not np.isfinite(result.fun):
         raise SegmentationError(
-            f"the {model} fit did not converge to finite parameters ({result.message}; "
-            f"log-parameters {np.round(result.x, 2).tolist()}): the data may not show the pattern the "
-            "model needs (e.g. no customer drops out, or all spend the same)"
+            f"the {model} fit found no finite likelihood ({result.message}; log-parameters "
+            f"{np.round(result.x, 2).tolist()}): check the CLV features for extreme values"
         )
     return np.exp(result.x)
 

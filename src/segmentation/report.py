@@ -441,8 +441,10 @@ LOG_AXES = (
 )
 
 
-def log_feature(values: pd.Series) -> np.ndarray:
-    """The K-means feature: values <= 0 are set to 1, then the natural log."""
+def log_axis_position(values: pd.Series) -> np.ndarray:
+    """Where a value sits on the scatter's log axes: the natural log, values below 1 drawn at 1 (a log
+    axis cannot show them; the title says so). A display choice, not the K-means feature recipe,
+    which lives in the warehouse (int_customer_kmeans_features)."""
     return np.log(np.clip(values.to_numpy(dtype=float), 1, None))
 
 
@@ -467,7 +469,7 @@ def plot_scatter_3d(marts: Marts, column: str, colours: dict[str, tuple], legend
     sample = marts.sample
     figure = new_figure(9, 6.6)
     ax = figure.add_subplot(projection="3d")
-    coordinates = [log_feature(sample[name]) for name, _ in LOG_AXES]
+    coordinates = [log_axis_position(sample[name]) for name, _ in LOG_AXES]
     point_colours = [colours[label] for label in sample[column]]
     ax.scatter(*coordinates, c=point_colours, s=8, alpha=0.6, depthshade=False, linewidths=0)
     for axis, values, (_, label) in zip(("x", "y", "z"), coordinates, LOG_AXES, strict=True):

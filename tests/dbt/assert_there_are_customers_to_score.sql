@@ -1,8 +1,10 @@
 -- Stops the build before any mart is replaced when no line could be used, and says why: how many
 -- lines each reason rejected, with an example of the raw value.
+{%- set customers_relation = ref('int_customer_rfm') -%}
+{%- set lines_relation = ref('stg_transaction_lines') -%}
 {#- The check needs the built model (not there when sqlfluff compiles against a scratch database). -#}
-{%- if execute and load_relation(ref('int_customer_rfm')) is not none -%}
-    {%- set customers = run_query("select count(*) from " ~ ref('int_customer_rfm')).columns[0].values()[0] -%}
+{%- if execute and load_relation(customers_relation) is not none -%}
+    {%- set customers = run_query("select count(*) from " ~ customers_relation).columns[0].values()[0] -%}
     {%- if customers == 0 -%}
         {%- set breakdown -%}
             select
@@ -14,7 +16,7 @@
                     cast(customer_id as varchar),
                     ''
                 )) as example
-            from {{ ref('stg_transaction_lines') }}
+            from {{ lines_relation }}
             group by rejection_reason
             order by lines desc, rejection_reason
         {%- endset -%}
@@ -35,5 +37,5 @@
     {%- endif -%}
 {%- endif %}
 
-select customer_id from {{ ref('int_customer_rfm') }}
+select customer_id from {{ customers_relation }}
 where false

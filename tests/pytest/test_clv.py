@@ -415,3 +415,14 @@ def test_lifetime_value_table_needs_one_parameter_row():
             periods_per_year=52,
             annual_discount_rate=0.1,
         )
+
+
+def test_customers_who_all_spend_alike_get_the_no_heterogeneity_limit():
+    # Every repeat purchase is worth 20: the Gamma-Gamma maximum lies at infinite q and v, and the fit
+    # stops at its bound, where the expected purchase value is that common 20.
+    x = np.array([1, 2, 3, 4, 5, 6] * 20, dtype=float)
+    fit = fit_gamma_gamma(x, np.full(x.size, 20.0))
+
+    assert expected_purchase_value(fit, np.array([0.0, 3.0]), np.array([0.0, 20.0])) == pytest.approx(
+        [20.0, 20.0], rel=1e-3
+    )

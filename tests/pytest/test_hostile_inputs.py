@@ -95,9 +95,9 @@ BAD_INPUTS = {
         "on or after the as-of date (",
     ),
     "kmeans_k above the customers": (
-        good_lines(),
+        good_lines(customers=10),
         {"kmeans_k": 20, "kmeans_k_max": 20},
-        "kmeans_k is 20 but there are only",
+        "kmeans_k is 20 but there are only 10 distinct customers",
     ),
     "fractional customer key": (
         None,
@@ -198,6 +198,9 @@ def test_utc_offsets_are_converted_not_dropped(project, tmp_path):
     rows = [
         ["1", "2024-03-09T23:30:00-05:00", "1", "10", "7", "UK"],  # 2024-03-10 04:30 UTC
         ["2", "2024-03-01T10:00:00+00:00", "1", "10", "8", "UK"],
+        # Earlier purchases: the CLV fit needs customers who bought on two days.
+        ["3", "2024-02-01 10:00:00", "1", "10", "7", "UK"],
+        ["4", "2024-02-02 10:00:00", "1", "10", "8", "UK"],
     ]
     path = write_csv(tmp_path / "offsets.csv", rows)
 
@@ -214,6 +217,9 @@ def test_non_finite_and_huge_amounts_are_rejected_with_their_reasons(project, tm
     duckdb.sql(
         "copy (select * from (values "
         "('1', timestamp '2024-03-01 10:00', 1.0, 2.0, 7, 'UK'), "
+        "('6', timestamp '2024-02-01 10:00', 1.0, 3.0, 7, 'UK'), "
+        "('7', timestamp '2024-02-01 10:00', 1.0, 3.0, 9, 'UK'), "
+        "('8', timestamp '2024-03-01 10:00', 1.0, 4.0, 9, 'UK'), "
         "('2', timestamp '2024-03-01 10:00', 'nan'::double, 2.0, 7, 'UK'), "
         "('3', timestamp '2024-03-01 10:00', 'inf'::double, 2.0, 7, 'UK'), "
         "('4', timestamp '2024-03-01 10:00', 1e15, 2.0, 7, 'UK'), "
@@ -230,7 +236,10 @@ def test_non_finite_and_huge_amounts_are_rejected_with_their_reasons(project, tm
         ("amount too large (1e13 or more)", 2),
         ("infinite or NaN amount", 2),
     ]
-    assert project.query("select customer_id, monetary from customer_rfm_scores") == [("7", 2.0)]
+    assert project.query("select customer_id, monetary from customer_rfm_scores order by 1") == [
+        ("7", 5.0),
+        ("9", 7.0),
+    ]
 
 
 def test_duplicate_lines_are_kept_or_rejected(project, tmp_path):

@@ -30,6 +30,8 @@ EXPECTED_CHARTS = {
     "scatter_3d_clusters.png",
     "tier_cluster_heatmap.png",
     "scatter_3d_tiers.png",
+    "clv_by_group.png",
+    "p_alive_by_recency.png",
 }
 
 

@@ -269,22 +269,27 @@ def test_files_of_a_glob_may_differ_in_unmapped_columns(project, tmp_path):
     assert project.scalar("select count(*) from customer_rfm_scores") == 30
 
 
-def test_a_mapped_column_missing_from_one_file_is_named(project, tmp_path):
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_mapped_column_missing_from_one_file_is_named(project, tmp_path, suffix):
     rows = good_lines()
     folder = tmp_path / "days"
     folder.mkdir()
-    write_csv(folder / "a.csv", rows[:40])
-    without_country = [row[:-1] for row in rows[40:]]
-    write_csv(folder / "b.csv", without_country, header=HEADER[:-1])
+    files = [
+        write_csv(tmp_path / "a.csv", rows[:40]),
+        write_csv(tmp_path / "b.csv", [row[:-1] for row in rows[40:]], header=HEADER[:-1]),
+    ]
+    for file in files:
+        target = folder / (file.stem + suffix)
+        duckdb.sql(f"copy (select * from read_csv('{file}', all_varchar = true)) to '{target}'")
 
-    result = project.dbt("build", {"source_path": str(folder / "*.csv")})
+    result = project.dbt("build", {"source_path": str(folder / f"*{suffix}")})
 
     assert result.returncode != 0
     assert (
         "Column 'Country' (mapped to country in the var source_columns) is missing from 1 file(s)"
         in result.stdout
     )
-    assert f"e.g. {folder / 'b.csv'}" in result.stdout
+    assert f"e.g. {folder / ('b' + suffix)}" in result.stdout
 
 
 def test_a_latin1_file_is_read_with_its_encoding(project, tmp_path):

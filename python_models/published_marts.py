@@ -13,12 +13,16 @@ def model(dbt, session):
     dbt.ref("tier_cluster_comparison")
     dbt.ref("cluster_profiles")
     dbt.ref("kmeans_model_selection")
+    dbt.ref("customer_segment_history")
+    dbt.ref("segment_migration")
     tables = [
         "dim_customer_segments",
         "segment_summary",
         "tier_cluster_comparison",
         "cluster_profiles",
         "kmeans_model_selection",
+        "customer_segment_history",
+        "segment_migration",
     ]
     publish_dir = dbt.config.get("publish_dir")
     target = Path(publish_dir) if publish_dir else default_publish_dir(dbt.config.get("database_path"))

@@ -17,6 +17,21 @@ profiles as (
     select * from {{ ref('cluster_profiles') }}
 ),
 
+history as (
+    select * from {{ ref('customer_segment_history') }}
+),
+
+build_date as (
+    select distinct as_of_date from scores
+),
+
+-- The history's rows for the build's own as-of date (none when history_grain = none).
+latest_history as (
+    select history.*
+    from history
+    inner join build_date on history.as_of_date = build_date.as_of_date
+),
+
 final as (
     select
         scores.customer_id,
@@ -36,11 +51,15 @@ final as (
         clusters.distance_to_centroid,
         scores.first_purchase_date,
         scores.last_purchase_date,
-        scores.as_of_date
+        scores.as_of_date,
+        latest_history.previous_rfm_tier,
+        latest_history.previous_rfm_segment,
+        latest_history.rfm_segment_since
     from scores
     inner join segments on scores.customer_id = segments.customer_id
     inner join clusters on scores.customer_id = clusters.customer_id
     inner join profiles on clusters.cluster_id = profiles.cluster_id
+    left join latest_history on scores.customer_id = latest_history.customer_id
 )
 
 select * from final

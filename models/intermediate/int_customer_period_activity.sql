@@ -13,7 +13,6 @@ invoice_periods as materialized (
         customer_id,
         invoice_id,
         {{ history_period_start('invoice_date') }} as period_start,
-        min(case when not is_return then invoiced_at end) as first_purchase_at,
         max(case when not is_return then invoiced_at end) as last_purchase_at,
         count(case when not is_return then 1 end) as purchase_lines,
         count(case when is_return then 1 end) as return_lines,
@@ -29,7 +28,6 @@ per_period as (
     select
         customer_id,
         period_start,
-        min(first_purchase_at) as first_purchase_at,
         max(last_purchase_at) as last_purchase_at,
         sum(purchase_lines) as purchase_lines,
         sum(return_lines) as return_lines,
@@ -73,7 +71,6 @@ final as (
     select
         per_period.customer_id,
         per_period.period_start,
-        per_period.first_purchase_at,
         per_period.last_purchase_at,
         per_period.purchase_lines,
         coalesce(new_purchase_counts.new_purchases, 0) as new_purchases,

@@ -22,7 +22,6 @@ folded as (
     select
         activity.customer_id,
         periods.reported_as_of_date as as_of_date,
-        min(activity.first_purchase_at) as first_purchase_at,
         max(activity.last_purchase_at) as last_purchase_at,
         sum(activity.purchase_lines) as purchase_lines,
         sum(activity.new_purchases) as new_purchases,
@@ -54,7 +53,6 @@ running as (
     select
         grid.customer_id,
         grid.as_of_date,
-        min(folded.first_purchase_at) over customer_periods as first_purchase_at,
         max(folded.last_purchase_at) over customer_periods as last_purchase_at,
         sum(folded.purchase_lines) over customer_periods as purchase_lines,
         sum(folded.new_purchases) over customer_periods as purchases,
@@ -73,8 +71,6 @@ final as (
         customer_id as customer_key,
         {{ customer_id_text('customer_id') }} as customer_id,
         as_of_date,
-        cast(first_purchase_at as date) as first_purchase_date,
-        cast(last_purchase_at as date) as last_purchase_date,
         {{ whole_days_between('last_purchase_at', 'as_of_date') }} as recency_days,
         cast(purchases as {{ dbt.type_bigint() }}) as frequency,
         purchase_amount + return_amount as monetary

@@ -18,7 +18,18 @@ centroids as (
     select * from {{ ref('kmeans_centroids') }}
 ),
 
-{{ rfm_score_ctes('customers', 'as_of_date') }}
+-- Only what the rules read: the windows below carry every column, so the rows stay narrow.
+period_customers as (
+    select
+        customer_key,
+        as_of_date,
+        recency_days,
+        frequency,
+        monetary
+    from customers
+),
+
+{{ rfm_score_ctes('period_customers', 'as_of_date') }}
 
 {{ rfm_segment_ctes('tiered', 'as_of_date') }}
 
@@ -124,7 +135,7 @@ runs as (
 final as (
     select
         as_of_date,
-        customer_id,
+        {{ customer_id_text('customer_key') }} as customer_id,
         recency_days,
         frequency,
         monetary,
@@ -140,9 +151,7 @@ final as (
         {{ rfm_tier_label('previous_tier_rank') }} as previous_rfm_tier,
         previous_rfm_segment,
         cast(previous_cluster_id as {{ dbt.type_int() }}) as previous_cluster_id,
-        rfm_segment_since,
-        first_purchase_date,
-        last_purchase_date
+        rfm_segment_since
     from runs
 )
 

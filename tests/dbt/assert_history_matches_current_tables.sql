@@ -33,8 +33,6 @@ history_now as (
         history.rfm_tier,
         history.rfm_segment,
         history.cluster_id,
-        history.first_purchase_date,
-        history.last_purchase_date,
         history.as_of_date
     from history
     inner join build_date on history.as_of_date = build_date.as_of_date
@@ -55,8 +53,6 @@ current_now as (
         current_customers.rfm_tier,
         current_customers.rfm_segment,
         current_customers.cluster_id,
-        current_customers.first_purchase_date,
-        current_customers.last_purchase_date,
         current_customers.as_of_date
     from current_customers
     cross join history_enabled

@@ -1,6 +1,7 @@
-{%- set count_invoices = var('frequency_basis') == 'invoices' and has_source_column('invoice_id') -%}
--- One row per customer and calendar period with a used line (var history_grain): the same totals as
--- int_customer_activity, made in one pass over the log, so the history only adds them up.
+{%- set has_invoices = has_source_column('invoice_id') -%}
+-- One row per customer and calendar period with a used line (var history_grain): the totals of
+-- int_customer_activity per period, made in the build's one pass over the log. int_customer_activity
+-- adds them up per customer and the history per period end, so neither reads the log again.
 with
 
 lines as (
@@ -13,7 +14,9 @@ invoice_periods as materialized (
         customer_id,
         invoice_id,
         {{ history_period_start('invoice_date') }} as period_start,
+        min(case when not is_return then invoiced_at end) as first_purchase_at,
         max(case when not is_return then invoiced_at end) as last_purchase_at,
+        max(invoiced_at) as last_activity_at,
         count(case when not is_return then 1 end) as purchase_lines,
         count(case when is_return then 1 end) as return_lines,
         -- Exact decimals, as in int_customer_activity: the sums do not depend on the order of addition.
@@ -28,7 +31,9 @@ per_period as (
     select
         customer_id,
         period_start,
+        min(first_purchase_at) as first_purchase_at,
         max(last_purchase_at) as last_purchase_at,
+        max(last_activity_at) as last_activity_at,
         sum(purchase_lines) as purchase_lines,
         sum(return_lines) as return_lines,
         sum(purchase_amount) as purchase_amount,
@@ -37,7 +42,7 @@ per_period as (
     group by customer_id, period_start
 ),
 
-{% if count_invoices %}
+{% if has_invoices %}
     invoice_first_periods as (
         select
             customer_id,
@@ -48,21 +53,21 @@ per_period as (
         group by customer_id, invoice_id
     ),
 
-    new_purchase_counts as (
+    new_invoice_counts as (
         select
             customer_id,
             period_start,
-            count(*) as new_purchases
+            count(*) as new_invoices
         from invoice_first_periods
         group by customer_id, period_start
     ),
 {% else %}
-    -- Each purchase line is a purchase (frequency_basis = lines, or no invoice column).
-    new_purchase_counts as (
+    -- Without an invoice column each purchase line is its own invoice.
+    new_invoice_counts as (
         select
             customer_id,
             period_start,
-            purchase_lines as new_purchases
+            purchase_lines as new_invoices
         from per_period
     ),
 {% endif %}
@@ -71,17 +76,19 @@ final as (
     select
         per_period.customer_id,
         per_period.period_start,
+        per_period.first_purchase_at,
         per_period.last_purchase_at,
-        per_period.purchase_lines,
-        coalesce(new_purchase_counts.new_purchases, 0) as new_purchases,
-        per_period.return_lines,
+        per_period.last_activity_at,
+        cast(per_period.purchase_lines as {{ dbt.type_bigint() }}) as purchase_lines,
+        cast(coalesce(new_invoice_counts.new_invoices, 0) as {{ dbt.type_bigint() }}) as new_invoices,
+        cast(per_period.return_lines as {{ dbt.type_bigint() }}) as return_lines,
         per_period.purchase_amount,
         per_period.return_amount
     from per_period
-    left join new_purchase_counts
+    left join new_invoice_counts
         on
-            per_period.customer_id = new_purchase_counts.customer_id
-            and per_period.period_start = new_purchase_counts.period_start
+            per_period.customer_id = new_invoice_counts.customer_id
+            and per_period.period_start = new_invoice_counts.period_start
 )
 
 select * from final

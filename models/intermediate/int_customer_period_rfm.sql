@@ -1,3 +1,6 @@
+{%- set frequency_column = 'new_invoices'
+    if var('frequency_basis') == 'invoices' and has_source_column('invoice_id')
+    else 'purchase_lines' -%}
 -- One row per customer per reported period end (as_of_date) once the customer has bought: recency,
 -- frequency and monetary as of that date, by the rules of int_customer_rfm, from running totals of the
 -- per-period activity (the log is read once, in int_customer_period_activity).
@@ -24,11 +27,12 @@ folded as (
         periods.reported_as_of_date as as_of_date,
         max(activity.last_purchase_at) as last_purchase_at,
         sum(activity.purchase_lines) as purchase_lines,
-        sum(activity.new_purchases) as new_purchases,
+        sum(activity.{{ frequency_column }}) as new_purchases,
         sum(activity.purchase_amount) as purchase_amount,
         sum(activity.return_amount) as return_amount
     from activity
     inner join periods on activity.period_start = periods.period_start
+    where {{ history_enabled() }}
     group by activity.customer_id, periods.reported_as_of_date
 ),
 

@@ -30,6 +30,9 @@ EXPECTED_CHARTS = {
     "scatter_3d_clusters.png",
     "tier_cluster_heatmap.png",
     "scatter_3d_tiers.png",
+    "tier_history.png",
+    "segment_history.png",
+    "segment_migration.png",
 }
 
 

@@ -9,7 +9,8 @@
 {% macro rfm_score_ctes(source, partition_by=none) %}
     {%- set bins = var('score_bins') -%}
     {%- set tiers = var('tier_labels') | length -%}
-    {%- set over = 'partition by ' ~ partition_by ~ ' ' if partition_by else '' -%}
+    {#- Qualified: in the cut-point variant the source is joined to the cut points, which share the column. -#}
+    {%- set over = 'partition by ' ~ source ~ '.' ~ partition_by ~ ' ' if partition_by else '' -%}
     {%- set group_key = partition_by ~ ',' if partition_by else '' -%}
     {%- set percentile_ranks -%}
         percent_rank() over ({{ over }}order by recency_days desc) as r_percentile,

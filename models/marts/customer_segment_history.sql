@@ -18,6 +18,10 @@ centroids as (
     select * from {{ ref('kmeans_centroids') }}
 ),
 
+periods as (
+    select * from {{ ref('int_history_periods') }}
+),
+
 -- Only what the rules read: the windows below carry every column, so the rows stay narrow.
 period_customers as (
     select
@@ -103,33 +107,28 @@ clustered as (
     from nearest
 ),
 
--- The customer's previous period and the start of the current unbroken run in the same segment.
+-- Each row with its previous reported period end, then the customer's row there (a hash join: cheaper
+-- than a window sorted per customer over every row). Customers never leave once they bought, so a
+-- missing previous row means the customer is new.
+linked as (
+    select
+        clustered.*,
+        periods.previous_as_of_date
+    from clustered
+    inner join periods on clustered.as_of_date = periods.as_of_date
+),
+
 with_previous as (
     select
-        *,
-        lag(tier_rank) over customer_periods as previous_tier_rank,
-        lag(rfm_segment) over customer_periods as previous_rfm_segment,
-        lag(cluster_id) over customer_periods as previous_cluster_id
-    from clustered
-    window customer_periods as (partition by customer_key order by as_of_date)
-),
-
-segment_changes as (
-    select
-        *,
-        case
-            when previous_rfm_segment is null or previous_rfm_segment != rfm_segment then as_of_date
-        end as segment_change_date
-    from with_previous
-),
-
-runs as (
-    select
-        *,
-        max(segment_change_date) over (
-            partition by customer_key order by as_of_date rows between unbounded preceding and current row
-        ) as rfm_segment_since
-    from segment_changes
+        linked.*,
+        previous_rows.tier_rank as previous_tier_rank,
+        previous_rows.rfm_segment as previous_rfm_segment,
+        previous_rows.cluster_id as previous_cluster_id
+    from linked
+    left join clustered as previous_rows
+        on
+            linked.customer_key = previous_rows.customer_key
+            and linked.previous_as_of_date = previous_rows.as_of_date
 ),
 
 final as (
@@ -150,9 +149,8 @@ final as (
         cast(cluster_id as {{ dbt.type_int() }}) as cluster_id,
         {{ rfm_tier_label('previous_tier_rank') }} as previous_rfm_tier,
         previous_rfm_segment,
-        cast(previous_cluster_id as {{ dbt.type_int() }}) as previous_cluster_id,
-        rfm_segment_since
-    from runs
+        cast(previous_cluster_id as {{ dbt.type_int() }}) as previous_cluster_id
+    from with_previous
 )
 
 select * from final

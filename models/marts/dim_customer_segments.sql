@@ -17,19 +17,8 @@ profiles as (
     select * from {{ ref('cluster_profiles') }}
 ),
 
-history as (
-    select * from {{ ref('customer_segment_history') }}
-),
-
-build_date as (
-    select distinct as_of_date from scores
-),
-
--- The history's rows for the build's own as-of date (none when history_grain = none).
-latest_history as (
-    select history.*
-    from history
-    inner join build_date on history.as_of_date = build_date.as_of_date
+segment_changes as (
+    select * from {{ ref('int_customer_segment_changes') }}
 ),
 
 final as (
@@ -52,14 +41,14 @@ final as (
         scores.first_purchase_date,
         scores.last_purchase_date,
         scores.as_of_date,
-        latest_history.previous_rfm_tier,
-        latest_history.previous_rfm_segment,
-        latest_history.rfm_segment_since
+        segment_changes.previous_rfm_tier,
+        segment_changes.previous_rfm_segment,
+        segment_changes.rfm_segment_since
     from scores
     inner join segments on scores.customer_id = segments.customer_id
     inner join clusters on scores.customer_id = clusters.customer_id
     inner join profiles on clusters.cluster_id = profiles.cluster_id
-    left join latest_history on scores.customer_id = latest_history.customer_id
+    left join segment_changes on scores.customer_id = segment_changes.customer_id
 )
 
 select * from final

@@ -36,38 +36,40 @@ folded as (
     group by activity.customer_id, periods.reported_as_of_date
 ),
 
-first_periods as (
-    select
-        customer_id,
-        min(as_of_date) as first_as_of_date
-    from folded
-    group by customer_id
-),
-
--- Every reported period end from the customer's first activity on, with or without activity in it.
-grid as (
-    select
-        first_periods.customer_id,
-        reported_periods.as_of_date
-    from first_periods
-    inner join reported_periods on first_periods.first_as_of_date <= reported_periods.as_of_date
-),
-
+-- Running totals over the customer's periods with activity only (fewer rows than every period end),
+-- each valid until the customer's next period with activity.
 running as (
     select
-        grid.customer_id,
-        grid.as_of_date,
-        max(folded.last_purchase_at) over customer_periods as last_purchase_at,
-        sum(folded.purchase_lines) over customer_periods as purchase_lines,
-        sum(folded.new_purchases) over customer_periods as purchases,
+        customer_id,
+        as_of_date,
+        lead(as_of_date) over customer_periods as next_as_of_date,
+        max(last_purchase_at) over customer_periods as last_purchase_at,
+        sum(purchase_lines) over customer_periods as purchase_lines,
+        sum(new_purchases) over customer_periods as purchases,
         -- Exact decimals added up, then made double as int_customer_activity does.
-        cast(coalesce(sum(folded.purchase_amount) over customer_periods, 0) as double) as purchase_amount,
-        cast(coalesce(sum(folded.return_amount) over customer_periods, 0) as double) as return_amount
-    from grid
-    left join folded on grid.customer_id = folded.customer_id and grid.as_of_date = folded.as_of_date
+        cast(coalesce(sum(purchase_amount) over customer_periods, 0) as double) as purchase_amount,
+        cast(coalesce(sum(return_amount) over customer_periods, 0) as double) as return_amount
+    from folded
     window customer_periods as (
-        partition by grid.customer_id order by grid.as_of_date rows between unbounded preceding and current row
+        partition by customer_id order by as_of_date rows between unbounded preceding and current row
     )
+),
+
+-- Every reported period end from the customer's first activity on, with the totals valid there.
+spread as (
+    select
+        running.customer_id,
+        reported_periods.as_of_date,
+        running.last_purchase_at,
+        running.purchase_lines,
+        running.purchases,
+        running.purchase_amount,
+        running.return_amount
+    from running
+    inner join reported_periods
+        on
+            running.as_of_date <= reported_periods.as_of_date
+            and (running.next_as_of_date is null or running.next_as_of_date > reported_periods.as_of_date)
 ),
 
 final as (
@@ -78,7 +80,7 @@ final as (
         {{ whole_days_between('last_purchase_at', 'as_of_date') }} as recency_days,
         cast(purchases as {{ dbt.type_bigint() }}) as frequency,
         purchase_amount + return_amount as monetary
-    from running
+    from spread
     where purchase_lines > 0
 )
 

@@ -19,6 +19,8 @@
     {%- do _check_country_filter(problems) -%}
     {%- do _check_kmeans(problems) -%}
     {%- do _check_clv(problems) -%}
+    {%- do _check_choice(problems, 'history_grain', ['month', 'week', 'quarter', 'none']) -%}
+    {%- do _check_whole_number(problems, 'history_periods', 1, 240) -%}
     {%- if var('csv_delimiter') is not string or (var('csv_delimiter') | length != 1 and var('csv_delimiter') != 'whitespace') -%}
         {%- do problems.append("csv_delimiter must be one character or whitespace (runs of blanks), got " ~ var('csv_delimiter') ~ ".") -%}
     {%- endif -%}

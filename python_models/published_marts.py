@@ -15,6 +15,8 @@ def model(dbt, session):
     dbt.ref("kmeans_model_selection")
     dbt.ref("clv_model_parameters")
     dbt.ref("clv_holdout_comparison")
+    dbt.ref("customer_segment_history")
+    dbt.ref("segment_migration")
     tables = [
         "dim_customer_segments",
         "segment_summary",
@@ -23,6 +25,8 @@ def model(dbt, session):
         "kmeans_model_selection",
         "clv_model_parameters",
         "clv_holdout_comparison",
+        "customer_segment_history",
+        "segment_migration",
     ]
     publish_dir = dbt.config.get("publish_dir")
     target = Path(publish_dir) if publish_dir else default_publish_dir(dbt.config.get("database_path"))

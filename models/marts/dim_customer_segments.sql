@@ -21,6 +21,10 @@ lifetime_values as (
     select * from {{ ref('customer_lifetime_value') }}
 ),
 
+segment_changes as (
+    select * from {{ ref('int_customer_segment_changes') }}
+),
+
 final as (
     select
         scores.customer_id,
@@ -43,12 +47,16 @@ final as (
         lifetime_values.predicted_clv,
         scores.first_purchase_date,
         scores.last_purchase_date,
-        scores.as_of_date
+        scores.as_of_date,
+        segment_changes.previous_rfm_tier,
+        segment_changes.previous_rfm_segment,
+        segment_changes.rfm_segment_since
     from scores
     inner join segments on scores.customer_id = segments.customer_id
     inner join clusters on scores.customer_id = clusters.customer_id
     inner join profiles on clusters.cluster_id = profiles.cluster_id
     inner join lifetime_values on scores.customer_id = lifetime_values.customer_id
+    left join segment_changes on scores.customer_id = segment_changes.customer_id
 )
 
 select * from final

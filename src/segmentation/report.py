@@ -91,6 +91,7 @@ class Marts:
     sample_seed: int
     clv_parameters: pd.DataFrame
     clv_holdout: pd.DataFrame
+    history: History | None = None
 
 
 def load_marts(database: Path, sample_size: int = SCATTER_SAMPLE_SIZE, seed: int = SCATTER_SEED) -> Marts:
@@ -127,6 +128,7 @@ def load_marts(database: Path, sample_size: int = SCATTER_SAMPLE_SIZE, seed: int
             sample_seed=seed,
             clv_parameters=query(connection, "select * from clv_model_parameters"),
             clv_holdout=query(connection, "select * from clv_holdout_comparison order by group_order"),
+            history=load_history(connection),
         )
 
 
@@ -608,6 +610,193 @@ def plot_cluster_profiles(marts: Marts) -> Figure:
 
 
 # ---------------------------------------------------------------------------------------------
+# Segments over time (customer_segment_history, segment_migration)
+# ---------------------------------------------------------------------------------------------
+
+HISTORY_TABLES = ("customer_segment_history", "segment_migration")
+
+
+@dataclass(frozen=True)
+class History:
+    """Segment sizes per period end and the moves between the last two period ends."""
+
+    tiers: pd.DataFrame  # as_of_date, rfm_tier, rfm_tier_rank, customers
+    segments: pd.DataFrame  # as_of_date, rfm_segment, customers
+    migration: pd.DataFrame  # from_value, to_value, customers (dimension segment, last period pair)
+    from_date: date | None
+    to_date: date | None
+
+
+def load_history(connection: duckdb.DuckDBPyConnection) -> History | None:
+    """The history tables of a published copy; None when the build published none or they are empty
+    (an older build, or history_grain = none)."""
+    present = {
+        row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()
+    }
+    if not set(HISTORY_TABLES) <= present:
+        return None
+    tiers = query(
+        connection,
+        "select as_of_date, rfm_tier, min(rfm_tier_rank) as rfm_tier_rank, count(*) as customers "
+        "from customer_segment_history group by as_of_date, rfm_tier order by as_of_date, rfm_tier_rank",
+    )
+    if tiers.empty:
+        return None
+    segments = query(
+        connection,
+        "select as_of_date, rfm_segment, count(*) as customers "
+        "from customer_segment_history group by as_of_date, rfm_segment order by as_of_date, rfm_segment",
+    )
+    migration = query(
+        connection,
+        "select from_as_of_date, to_as_of_date, from_value, to_value, customers from segment_migration "
+        "where dimension = 'segment' "
+        "and to_as_of_date = (select max(to_as_of_date) from segment_migration)",
+    )
+    dates = migration[["from_as_of_date", "to_as_of_date"]].drop_duplicates()
+    return History(
+        tiers=tiers,
+        segments=segments,
+        migration=migration[["from_value", "to_value", "customers"]],
+        from_date=dates.iloc[0, 0].date() if len(dates) else None,
+        to_date=dates.iloc[0, 1].date() if len(dates) else None,
+    )
+
+
+def no_history_figure(title: str) -> Figure:
+    figure = new_figure(8, 3.5)
+    ax = figure.subplots()
+    ax.axis("off")
+    ax.text(0.5, 0.5, "No segment history in this build (history_grain = none?)", ha="center", va="center")
+    ax.set_title(title)
+    return figure
+
+
+def period_labels(dates: Sequence) -> list[str]:
+    """Period ends as dates: the history's as_of_date is the first day after the period."""
+    return [f"{pd.Timestamp(value):%Y-%m-%d}" for value in dates]
+
+
+def segment_order(marts: Marts, names: Sequence[str]) -> list[str]:
+    """Named segments best first (segment_summary's order), then any the current build lacks."""
+    ordered = marts.segments.sort_values("segment_order")["segment"].tolist()
+    return [name for name in ordered if name in set(names)] + sorted(set(names) - set(ordered))
+
+
+@styled
+def plot_tier_history(marts: Marts) -> Figure:
+    """Customers per loyalty tier at every period end, stacked, best tier at the bottom."""
+    title = "Loyalty tier sizes over time"
+    if marts.history is None:
+        return no_history_figure(title)
+    table = marts.history.tiers.pivot_table(
+        index="as_of_date", columns="rfm_tier", values="customers", aggfunc="sum"
+    ).fillna(0)
+    tiers = marts.history.tiers.sort_values("rfm_tier_rank")["rfm_tier"].drop_duplicates().tolist()
+    colours = tier_colours(tiers)
+    figure = new_figure(11, 5)
+    ax = figure.subplots()
+    positions = np.arange(len(table))
+    bottom = np.zeros(len(table))
+    for tier in tiers:
+        values = table[tier].to_numpy() if tier in table else np.zeros(len(table))
+        ax.bar(positions, values, bottom=bottom, color=colours[tier], width=0.8, label=tier)
+        bottom += values
+    leave_room(ax, bottom.max(), factor=1.08)
+    ax.set_xticks(positions, period_labels(table.index), rotation=45, ha="right")
+    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+    ax.set_xlabel("period end (as-of date: the first day after the period)")
+    ax.set_ylabel("customers with a purchase before that date")
+    ax.set_title(f"{title}: customers per tier at each period end (best tier at the bottom)")
+    figure.legend(
+        handles=[legend_handle(colours[tier], tier, marker="s", size=9) for tier in tiers],
+        title="loyalty tier",
+        loc="outside right center",
+    )
+    return figure
+
+
+@styled
+def plot_segment_history(marts: Marts) -> Figure:
+    """Customers per named segment at every period end, one line per segment."""
+    title = "Named segment sizes over time"
+    if marts.history is None:
+        return no_history_figure(title)
+    table = marts.history.segments.pivot_table(
+        index="as_of_date", columns="rfm_segment", values="customers", aggfunc="sum"
+    ).fillna(0)
+    names = segment_order(marts, table.columns.tolist())
+    palette = dict(zip(names, sns.color_palette("tab20", len(names)), strict=True))
+    markers = "osD^v<>phX*"
+    figure = new_figure(11, 5.5)
+    ax = figure.subplots()
+    positions = np.arange(len(table))
+    for position, name in enumerate(names):
+        ax.plot(
+            positions, table[name], color=palette[name], marker=markers[position % len(markers)], label=name
+        )
+    ax.set_xticks(positions, period_labels(table.index), rotation=45, ha="right")
+    ax.set_ylim(0, table.to_numpy().max() * 1.08)
+    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+    ax.set_xlabel("period end (as-of date: the first day after the period)")
+    ax.set_ylabel("customers")
+    ax.set_title(f"{title}: customers per named RFM segment at each period end")
+    figure.legend(title="named segment (best first)", loc="outside right center")
+    return figure
+
+
+@styled
+def plot_migration_heatmap(marts: Marts) -> Figure:
+    """Where each segment's customers went between the last two period ends: shares of the from row."""
+    title = "Segment migration"
+    history = marts.history
+    if history is None or history.migration.empty:
+        return no_history_figure(title)
+    counts = history.migration.pivot_table(
+        index="from_value", columns="to_value", values="customers", aggfunc="sum"
+    ).fillna(0)
+    columns = segment_order(marts, counts.columns.tolist())
+    rows = ["new"] * ("new" in counts.index) + segment_order(
+        marts, [name for name in counts.index if name != "new"]
+    )
+    counts = counts.reindex(index=rows, columns=columns, fill_value=0)
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    annotations = np.vectorize(lambda share, count: "" if count == 0 else f"{share:.0%}\n{count:,.0f}")(
+        shares.to_numpy(), counts.to_numpy()
+    )
+    figure = new_figure(max(9, 1.05 * len(columns) + 3), max(5, 0.6 * len(rows) + 2.5))
+    ax = figure.subplots()
+    sns.heatmap(
+        shares,
+        annot=annotations,
+        fmt="",
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        linewidths=0.5,
+        annot_kws={"fontsize": "x-small"},
+        cbar_kws={"label": "share of the from row's customers", "format": PercentFormatter(1.0, decimals=0)},
+        ax=ax,
+    )
+    ax.set_xticklabels([wrap_label(name, 12) for name in columns], rotation=0, fontsize="small")
+    ax.set_yticklabels(
+        [
+            f"{'new customers' if name == 'new' else name} ({total:,.0f})"
+            for name, total in zip(rows, counts.sum(axis=1), strict=True)
+        ],
+        rotation=0,
+        fontsize="small",
+    )
+    ax.set_xlabel(f"named segment at {history.to_date:%Y-%m-%d}")
+    ax.set_ylabel(f"named segment at {history.from_date:%Y-%m-%d} (customers)")
+    ax.set_title(
+        f"{title} from {history.from_date:%Y-%m-%d} to {history.to_date:%Y-%m-%d}: "
+        "where each row's customers went (share of the row, customers)"
+    )
+    return figure
+
+
+# ---------------------------------------------------------------------------------------------
 # The page
 # ---------------------------------------------------------------------------------------------
 
@@ -775,7 +964,33 @@ HOLDOUT_CHART = Chart(
     "Holdout check: mean actual and predicted purchases after the as-of date, by earlier repeat purchases.",
     plot_clv_holdout,
 )
-CHARTS = TIER_CHARTS + SEGMENT_CHARTS + VALUE_CHARTS + CLUSTER_CHARTS + COMPARISON_CHARTS + CLV_CHARTS
+HISTORY_CHARTS = (
+    Chart(
+        "tier_history.png",
+        "Customers per loyalty tier at every period end of the segment history, stacked.",
+        plot_tier_history,
+    ),
+    Chart(
+        "segment_history.png",
+        "Customers per named RFM segment at every period end of the segment history.",
+        plot_segment_history,
+    ),
+    Chart(
+        "segment_migration.png",
+        "Where each named segment's customers went between the last two period ends: the share of the "
+        "row's customers in each segment (rows: before, with new customers first; columns: after).",
+        plot_migration_heatmap,
+    ),
+)
+CHARTS = (
+    TIER_CHARTS
+    + SEGMENT_CHARTS
+    + VALUE_CHARTS
+    + CLUSTER_CHARTS
+    + COMPARISON_CHARTS
+    + CLV_CHARTS
+    + HISTORY_CHARTS
+)
 
 SUMMARY_COLUMNS = {
     "customers": ("customers", "{:,}"),
@@ -908,12 +1123,16 @@ customer. Recency counts whole days to the as-of date; monetary is net spend in 
 <h2>Recency, frequency and monetary value</h2>
 {figures_html(VALUE_CHARTS)}
 <h2>K-means clusters (k = {marts.chosen_k})</h2>
-<p>Centroids are the cluster means of the log features mapped back to original units (geometric means).</p>
+<p>Centroids are the fitted K-means centroids, mapped back from log space to original units.</p>
 {html_table(marts.cluster_profiles, PROFILE_COLUMNS, ("cluster_label", "cluster"))}
 {figures_html(CLUSTER_CHARTS)}
 <h2>Loyalty tiers and clusters compared</h2>
 {figures_html(COMPARISON_CHARTS)}
 {clv_html(marts)}
+<h2>Segments over time</h2>
+<p>Every customer's tier and named segment at each period end, rebuilt from the transaction log with the
+same rules as the current tables, and who moved between the last two period ends.</p>
+{figures_html(HISTORY_CHARTS)}
 </body>
 </html>
 """

@@ -32,6 +32,9 @@ EXPECTED_CHARTS = {
     "scatter_3d_tiers.png",
     "clv_by_group.png",
     "p_alive_by_recency.png",
+    "tier_history.png",
+    "segment_history.png",
+    "segment_migration.png",
 }
 
 

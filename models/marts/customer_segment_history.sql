@@ -1,0 +1,156 @@
+{#- Every cluster a fit can have: k is at most kmeans_k_max, or kmeans_k when it is forced. -#}
+{%- set max_clusters = [var('kmeans_k_max'), var('kmeans_k') if var('kmeans_k') is number else 1] | max -%}
+-- One row per customer per reported period end: RFM values, scores, tier, named segment and cluster
+-- as of that date, by the rules of the current tables (the macros rfm_score_ctes and
+-- rfm_segment_ctes), each period scored among its own customers. Clusters are the nearest centroid
+-- of the current fit (kmeans_centroids) with its scaling, so a cluster id means the same every period.
+with
+
+customers as (
+    select * from {{ ref('int_customer_period_rfm') }}
+),
+
+segment_map as (
+    select * from {{ ref('rfm_segment_map') }}
+),
+
+centroids as (
+    select * from {{ ref('kmeans_centroids') }}
+),
+
+periods as (
+    select * from {{ ref('int_history_periods') }}
+),
+
+-- Only what the rules read: the windows below carry every column, so the rows stay narrow.
+period_customers as (
+    select
+        customer_key,
+        as_of_date,
+        recency_days,
+        frequency,
+        monetary
+    from customers
+),
+
+{{ rfm_score_ctes('period_customers', 'as_of_date') }}
+
+{{ rfm_segment_ctes('tiered', 'as_of_date') }}
+
+-- The centroids side by side in one row (null beyond k), with the scaling, which every row repeats.
+centroid_row as (
+    select
+        {%- for i in range(1, max_clusters + 1) %}
+            max(case when cluster_id = {{ i }} then scaled_recency end) as recency_{{ i }},
+            max(case when cluster_id = {{ i }} then scaled_frequency end) as frequency_{{ i }},
+            max(case when cluster_id = {{ i }} then scaled_monetary end) as monetary_{{ i }},
+        {%- endfor %}
+        min(log_recency_mean) as log_recency_mean,
+        min(log_recency_scale) as log_recency_scale,
+        min(log_frequency_mean) as log_frequency_mean,
+        min(log_frequency_scale) as log_frequency_scale,
+        min(log_monetary_mean) as log_monetary_mean,
+        min(log_monetary_scale) as log_monetary_scale
+    from centroids
+),
+
+-- The K-means features (macro log_feature), scaled by the stored scaling.
+scaled as (
+    select
+        segmented.*,
+        ({{ log_feature('segmented.recency_days') }} - centroid_row.log_recency_mean)
+        / centroid_row.log_recency_scale as scaled_recency,
+        ({{ log_feature('segmented.frequency') }} - centroid_row.log_frequency_mean)
+        / centroid_row.log_frequency_scale as scaled_frequency,
+        ({{ log_feature('segmented.monetary') }} - centroid_row.log_monetary_mean)
+        / centroid_row.log_monetary_scale as scaled_monetary
+    from segmented
+    cross join centroid_row
+),
+
+-- Squared distances summed in the order segmentation.kmeans.assign_to_nearest adds them.
+distances as (
+    select
+        {%- for i in range(1, max_clusters + 1) %}
+            (scaled.scaled_recency - centroid_row.recency_{{ i }})
+            * (scaled.scaled_recency - centroid_row.recency_{{ i }})
+            + (scaled.scaled_frequency - centroid_row.frequency_{{ i }})
+            * (scaled.scaled_frequency - centroid_row.frequency_{{ i }})
+            + (scaled.scaled_monetary - centroid_row.monetary_{{ i }})
+            * (scaled.scaled_monetary - centroid_row.monetary_{{ i }}) as distance_{{ i }},
+        {%- endfor %}
+        scaled.*
+    from scaled
+    cross join centroid_row
+),
+
+nearest as (
+    select
+        *,
+        least(
+            {%- for i in range(1, max_clusters + 1) %}
+                distance_{{ i }}{{ "," if not loop.last }}
+            {%- endfor %}
+        ) as nearest_distance
+    from distances
+),
+
+-- The nearest centroid; on a tie the lower cluster id, as assign_to_nearest does.
+clustered as (
+    select
+        *,
+        case nearest_distance
+            {%- for i in range(1, max_clusters + 1) %}
+                when distance_{{ i }} then {{ i }}
+            {%- endfor %}
+        end as cluster_id
+    from nearest
+),
+
+-- Each row with its previous reported period end, then the customer's row there (a hash join: cheaper
+-- than a window sorted per customer over every row). Customers never leave once they bought, so a
+-- missing previous row means the customer is new.
+linked as (
+    select
+        clustered.*,
+        periods.previous_as_of_date
+    from clustered
+    inner join periods on clustered.as_of_date = periods.as_of_date
+),
+
+with_previous as (
+    select
+        linked.*,
+        previous_rows.tier_rank as previous_tier_rank,
+        previous_rows.rfm_segment as previous_rfm_segment,
+        previous_rows.cluster_id as previous_cluster_id
+    from linked
+    left join clustered as previous_rows
+        on
+            linked.customer_key = previous_rows.customer_key
+            and linked.previous_as_of_date = previous_rows.as_of_date
+),
+
+final as (
+    select
+        as_of_date,
+        {{ customer_id_text('customer_key') }} as customer_id,
+        recency_days,
+        frequency,
+        monetary,
+        cast(r_score as {{ dbt.type_int() }}) as r_score,
+        cast(f_score as {{ dbt.type_int() }}) as f_score,
+        cast(m_score as {{ dbt.type_int() }}) as m_score,
+        {{ rfm_cell('r_score', 'f_score', 'm_score') }} as rfm_cell,
+        cast(rfm_score as {{ dbt.type_int() }}) as rfm_score,
+        cast(tier_rank as {{ dbt.type_int() }}) as rfm_tier_rank,
+        {{ rfm_tier_label('tier_rank') }} as rfm_tier,
+        rfm_segment,
+        cast(cluster_id as {{ dbt.type_int() }}) as cluster_id,
+        {{ rfm_tier_label('previous_tier_rank') }} as previous_rfm_tier,
+        previous_rfm_segment,
+        cast(previous_cluster_id as {{ dbt.type_int() }}) as previous_cluster_id
+    from with_previous
+)
+
+select * from final

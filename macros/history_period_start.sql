@@ -3,8 +3,3 @@
     {%- set grain = var('history_grain') if var('history_grain') != 'none' else 'month' -%}
     cast(date_trunc({{ sql_string(grain) }}, {{ date_expression }}) as date)
 {%- endmacro %}
-
-{#- A filter that keeps no rows when history is off (history_grain = none), so its models cost nothing. -#}
-{% macro history_enabled() %}
-    {{- 'true' if var('history_grain') != 'none' else 'false' -}}
-{%- endmacro %}

@@ -140,7 +140,7 @@ class ClvOptions:
             time_unit=row["time_unit"],
             horizon_days=row["horizon_days"],
             annual_discount_rate=row["annual_discount_rate"],
-            sample_size=row["customers_fitted"],
+            sample_size=row["sample_size"],
             seed=row["seed"],
         )
 
@@ -173,6 +173,7 @@ def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
     return (
         fit.append_column("horizon_days", pa.array([options.horizon_days], pa.int32()))
         .append_column("annual_discount_rate", pa.array([options.annual_discount_rate], pa.float64()))
+        .append_column("sample_size", pa.array([options.sample_size], pa.int64()))
         .append_column("seed", pa.array([options.seed], pa.int64()))
     )
 

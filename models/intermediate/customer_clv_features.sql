@@ -5,31 +5,23 @@
 
 with
 
-lines as (
-    select * from {{ ref('int_used_lines') }}
+days as (
+    select * from {{ ref('int_invoice_day_activity') }}
 ),
 
 customers as (
     select * from {{ ref('int_customer_rfm') }}
 ),
 
-purchase_lines as (
-    select
-        customer_id as customer_key,
-        invoice_date,
-        line_amount
-    from lines
-    where not is_return
-),
-
 -- Exact decimals, as int_customer_activity sums: a float sum would depend on the threads' order.
 purchase_days as (
     select
-        customer_key,
+        customer_id as customer_key,
         invoice_date as purchase_date,
-        sum(cast(line_amount as decimal(18, 4))) as day_amount
-    from purchase_lines
-    group by customer_key, invoice_date
+        sum(purchase_amount) as day_amount
+    from days
+    where purchase_lines > 0
+    group by customer_id, invoice_date
 ),
 
 per_customer as (

@@ -7,6 +7,7 @@ lines as (
 
 final as (
     select
+        source_file,
         customer_id,
         invoice_id,
         invoiced_at,

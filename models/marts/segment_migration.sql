@@ -31,7 +31,8 @@ moves as (
         coalesce(cast(history.previous_cluster_id as {{ dbt.type_string() }}), 'new') as from_cluster,
         cast(history.cluster_id as {{ dbt.type_string() }}) as to_cluster,
         count(*) as customers,
-        sum(history.monetary) as revenue
+        -- Exact decimals until the end: a float sum would depend on the order the threads add in.
+        sum(cast(history.monetary as decimal(18, 4))) as revenue
     from history
     inner join period_pairs on history.as_of_date = period_pairs.to_as_of_date
     group by all
@@ -80,7 +81,7 @@ final as (
         from_value,
         to_value,
         cast(customers as {{ dbt.type_bigint() }}) as customers,
-        revenue,
+        cast(revenue as double) as revenue,
         from_value != to_value as is_move,
         from_value = 'new' as is_new
     from by_dimension

@@ -7,17 +7,22 @@
 
 with
 
+-- Only the files this build loads (stg_source_files_to_load), each line with its file.
 source as (
-    select * from {{ transactions_source() }}
+    select
+        *,
+        {{ source_file_column() }} as source_file
+    from {{ transactions_source() }}
+    {{ source_file_filter(ref('stg_source_files_to_load')) }}
 ),
 
 {% if reject_duplicates %}
-    -- Every exact copy of a line after the first (every column of the source equal) is marked.
+    -- Every exact copy of a line after the first in the same file (every column equal) is marked.
     numbered as (
         select
             *,
             row_number() over (
-                partition by {% for column in column_types %}{{ adapter.quote(column) }}{{ ", " if not loop.last }}{% endfor %}
+                partition by source_file{% for column in column_types %}, {{ adapter.quote(column) }}{% endfor %}
             ) > 1 as is_duplicate
         from source
     ),
@@ -28,7 +33,8 @@ source as (
     fields as (
         select
             {{ whitespace_fields('line') }} as fields,
-            {{ 'is_duplicate' if reject_duplicates else 'false as is_duplicate' }}
+            {{ 'is_duplicate' if reject_duplicates else 'false as is_duplicate' }},
+            source_file
         from {{ 'numbered' if reject_duplicates else 'source' }}
     ),
 {% endif %}
@@ -56,7 +62,8 @@ typed as (
             cast(null as double) as given_line_amount,
         {%- endif %}
         cast({{ source_column('country') or 'null' }} as varchar) as country,
-        {{ 'is_duplicate' if reject_duplicates or whitespace else 'false as is_duplicate' }}
+        {{ 'is_duplicate' if reject_duplicates or whitespace else 'false as is_duplicate' }},
+        source_file
     from {{ 'fields' if whitespace else ('numbered' if reject_duplicates else 'source') }}
 ),
 
@@ -106,6 +113,7 @@ judged as (
 
 final as (
     select
+        source_file,
         customer_id,
         invoice_id,
         raw_invoiced_at,

@@ -1,8 +1,14 @@
 -- Nothing is lost silently: every raw row is either used for a customer or rejected with a reason.
+-- Raw rows: the source counted again when it is read whole; with a glob loaded incrementally, the
+-- lines of every file loaded (counted when it was loaded; the files themselves are not read again).
 with
 
 raw_rows as (
-    select count(*) as row_count from {{ transactions_source() }}
+    {% if loads_files_incrementally() -%}
+        select coalesce(sum(lines), 0) as row_count from {{ ref('source_files_loaded') }}
+    {%- else -%}
+        select count(*) as row_count from {{ transactions_source() }}
+    {%- endif %}
 ),
 
 used_rows as (

@@ -1,0 +1,45 @@
+{{ config(
+    materialized='incremental',
+    unique_key='path',
+    incremental_strategy='delete+insert',
+    full_refresh=file_state_full_refresh()
+) }}
+-- depends_on: {{ ref('int_invoice_day_activity') }}
+-- depends_on: {{ ref('int_holdout_purchase_days') }}
+-- One row per source file loaded, with its raw lines and those staging rejected. Written after the
+-- per-file tables (the depends_on lines above), so a file is listed only once its lines are in all of
+-- them: a build stopped before this point reads the same files again, and the per-file tables replace
+-- those files' rows (delete+insert by file).
+with
+
+files as (
+    select * from {{ ref('stg_source_files_to_load') }}
+),
+
+line_counts as (
+    select * from {{ ref('int_source_file_line_counts') }}
+),
+
+per_file as (
+    select
+        source_file,
+        sum(lines) as lines,
+        sum(case when rejection_reason is not null then lines else 0 end) as rejected_lines
+    from line_counts
+    group by source_file
+),
+
+final as (
+    select
+        files.path,
+        files.size_bytes,
+        files.modified_at,
+        cast(coalesce(per_file.lines, 0) as {{ dbt.type_bigint() }}) as lines,
+        cast(coalesce(per_file.rejected_lines, 0) as {{ dbt.type_bigint() }}) as rejected_lines,
+        current_timestamp as loaded_at,
+        {{ sql_string(load_settings()) }} as load_settings
+    from files
+    left join per_file on files.path = per_file.source_file
+)
+
+select * from final

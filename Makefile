@@ -7,12 +7,14 @@ STAMP := $(VENV)/.installed
 # DATA, PRESET, VARS, OUT and N reach the commands as environment variables (make's export of their
 # unexpanded $(value ...)), never pasted into a shell line: quotes, $ and ; in them stay plain text.
 # unexport: make would otherwise export command-line variables itself, expanding $(...) in them.
-unexport DATA PRESET VARS OUT N
+unexport DATA PRESET VARS OUT N FULL_REFRESH
 DATA ?=
 PRESET ?=
 VARS ?=
 OUT ?= report
 N ?= 1000000
+# FULL_REFRESH=1: rebuild the per-file tables from every file of a glob source (dbt build --full-refresh).
+FULL_REFRESH ?=
 LINT_DB := $(CURDIR)/warehouse/lint/lint.duckdb
 
 .PHONY: venv build test lint unit docs report bench sample clean
@@ -29,6 +31,7 @@ venv: $(STAMP)
 build: export SEGMENTS_DATA = $(value DATA)
 build: export SEGMENTS_PRESET = $(value PRESET)
 build: export SEGMENTS_VARS = $(value VARS)
+build: export SEGMENTS_FULL_REFRESH = $(value FULL_REFRESH)
 build: venv
 	$(BIN)/segmentation build
 

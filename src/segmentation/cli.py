@@ -121,6 +121,12 @@ def check_warehouse_free(database: Path, shown: str) -> None:
         ) from None
 
 
+def build_flags(args: argparse.Namespace) -> list[str]:
+    """dbt build's own arguments: --full-refresh (from --full-refresh or SEGMENTS_FULL_REFRESH), then the rest."""
+    wanted = args.full_refresh or os.environ.get("SEGMENTS_FULL_REFRESH", "").strip() not in ("", "0")
+    return (["--full-refresh"] if wanted else []) + args.dbt_args
+
+
 def run_build(args: argparse.Namespace) -> int:
     project_dir = Path(args.project_dir).resolve()
     data = args.data or os.environ.get("SEGMENTS_DATA") or None
@@ -140,7 +146,7 @@ def run_build(args: argparse.Namespace) -> int:
         except WarehouseBusy as busy:
             print(f"segmentation build: {busy}; nothing was built.", file=sys.stderr)
             return 1
-        command = dbt_command("build", dbt_vars, args.dbt_args)
+        command = dbt_command("build", dbt_vars, build_flags(args))
         print("+", " ".join(command), flush=True)
         return subprocess.call(command, cwd=project_dir)
 
@@ -163,6 +169,11 @@ def parser() -> argparse.ArgumentParser:
         "--preset", help="a preset name under presets/ or a YAML file of vars ($SEGMENTS_PRESET)"
     )
     build.add_argument("--vars", help="more vars as YAML, applied last ($SEGMENTS_VARS)")
+    build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild from every file of a glob source, not only the new ones ($SEGMENTS_FULL_REFRESH=1)",
+    )
     build.add_argument("--project-dir", default=str(PROJECT_DIR))
     build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed on to dbt build")
     build.set_defaults(run=run_build)

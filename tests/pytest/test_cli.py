@@ -121,6 +121,14 @@ def test_make_build_passes_data_preset_and_vars_intact_and_runs_nothing_else(fak
     }
 
 
+@pytest.mark.parametrize(("assignment", "flags"), [("FULL_REFRESH=1", ["--full-refresh"]), ("FULL_REFRESH=", [])])
+def test_make_build_full_refresh_reaches_dbt_as_its_flag(fake_tools, tmp_path, assignment, flags):
+    result = make("build", fake_tools, tmp_path, assignment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [dbt] = read_log(fake_tools["dbt_log"])
+    assert dbt["argv"] == ["build", *flags]
+
+
 def test_make_report_and_clean_pass_out_intact(fake_tools, tmp_path, monkeypatch):
     work = tmp_path / "work"
     work.mkdir()

@@ -3,8 +3,9 @@
     python -m benchmarks.daily --lines N [--files F] [--workdir DIR] [--seed S]
 
 generates N + N / F lines, cuts the newest N / F of them (by invoice time) into the new day's file and
-the other N into F files of equal time spans, builds the project over the F files (`segmentation build --data 'GLOB'`, what `make build DATA=...` runs: the
-first build loads every file), adds the last file and builds again (the daily build). Prints each
+the other N into F files of equal time spans, builds the project over the F files (`segmentation build
+--data 'GLOB'`, what `make build DATA=...` runs: the first build loads every file), adds the new file
+and builds again (the daily build). Prints each
 build's wall time and peak RSS of the whole process tree, dbt's own run time (the rest is start-up and
 parsing), the slowest nodes, and the daily / full ratio. Never fails on a timing.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -84,9 +86,22 @@ def timed_build(project: Path, glob: str, log: Path) -> dict:
     }
 
 
-def run(lines: int, files: int, workdir: Path, seed: int) -> dict:
+def prepared_files(lines: int, files: int, workdir: Path, seed: int) -> tuple[list[Path], Path]:
+    """The day files, made in a child process: a build started from this process after it held the
+    generated lines would inherit its memory, and ru_maxrss would count it as the build's."""
+    prepare = [sys.executable, "-m", "benchmarks.daily", "--prepare-only", "--lines", str(lines)]
+    prepare += ["--files", str(files), "--workdir", str(workdir), "--seed", str(seed)]
+    subprocess.run(prepare, check=True)
+    return split_files(lines, files, workdir, seed)
+
+
+def split_files(lines: int, files: int, workdir: Path, seed: int) -> tuple[list[Path], Path]:
     generated = ensure_transactions(workdir, lines + lines // files, seed)
-    loaded, new = split_by_time(generated.path, workdir / "daily" / f"files_{lines}_{files}", files)
+    return split_by_time(generated.path, workdir / "daily" / f"files_{lines}_{files}", files)
+
+
+def run(lines: int, files: int, workdir: Path, seed: int) -> dict:
+    loaded, new = prepared_files(lines, files, workdir, seed)
     project = copy_project(workdir / "daily" / "project")
     orders = project / "data" / "orders"
     orders.mkdir(parents=True)
@@ -128,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=100, help="files already loaded before the new one")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--prepare-only", action="store_true", help="only make the day files")
     args = parser.parse_args(argv)
+    if args.prepare_only:
+        split_files(args.lines, args.files, args.workdir, args.seed)
+        return 0
     figures = run(args.lines, args.files, args.workdir, args.seed)
     print_report(figures)
     (args.workdir / "daily" / "daily.json").write_text(json.dumps(figures, indent=2))

@@ -1,13 +1,22 @@
--- One row per customer with any used line: purchase and return totals before the RFM rules.
--- Without an invoice column every line is its own purchase, so invoices = lines.
+{{ config(
+    materialized='incremental',
+    unique_key='customer_id',
+    incremental_strategy='delete+insert',
+    full_refresh=file_state_full_refresh()
+) }}
+-- depends_on: {{ ref('stg_source_files_to_load') }}
+-- depends_on: {{ ref('int_invoice_day_activity') }}
+-- One row per customer with any used line: purchase and return totals before the RFM rules, the
+-- customer's periods added up. Without an invoice column every line is its own purchase, so invoices =
+-- lines. A daily build recomputes the customers of its new files only.
 with
 
-days as (
-    select * from {{ ref('int_invoice_day_activity') }}
+periods as (
+    select * from {{ ref('int_customer_period_activity') }}
+    {{ touched_customers_only() }}
 ),
 
--- Exact decimal sums made double once; an invoice is one (customer, invoice) pair whichever files and
--- days its lines came in.
+-- Exact decimal sums made double once; each invoice is counted in one period only.
 per_customer as (
     select
         customer_id,
@@ -15,15 +24,11 @@ per_customer as (
         max(last_purchase_at) as last_purchase_at,
         max(last_activity_at) as last_activity_at,
         cast(sum(purchase_lines) as {{ dbt.type_bigint() }}) as purchase_lines,
-        {% if has_source_column('invoice_id') -%}
-            count(distinct case when purchase_lines > 0 then invoice_id end)
-        {%- else -%}
-            sum(purchase_lines)
-        {%- endif %} as purchase_invoices,
+        cast(sum(new_invoices) as {{ dbt.type_bigint() }}) as purchase_invoices,
         cast(sum(return_lines) as {{ dbt.type_bigint() }}) as return_lines,
         cast(coalesce(sum(purchase_amount), 0) as double) as purchase_amount,
         cast(coalesce(sum(return_amount), 0) as double) as return_amount
-    from days
+    from periods
     group by customer_id
 ),
 

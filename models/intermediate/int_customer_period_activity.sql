@@ -1,10 +1,19 @@
+{{ config(
+    materialized='incremental',
+    unique_key='customer_id',
+    incremental_strategy='delete+insert',
+    full_refresh=file_state_full_refresh()
+) }}
+-- depends_on: {{ ref('stg_source_files_to_load') }}
 {%- set has_invoices = has_source_column('invoice_id') -%}
--- One row per customer and calendar period with a used line (var history_grain): the totals of
--- int_customer_activity per period, added up from the per-file invoice days (the log is not read again).
+-- One row per customer and calendar period with a used line (var history_grain; months when history is
+-- off): the per-file invoice days added up. int_customer_activity adds these rows up per customer and
+-- the history per period end. A daily build recomputes the customers of its new files only.
 with
 
 days as (
     select * from {{ ref('int_invoice_day_activity') }}
+    {{ touched_customers_only() }}
 ),
 
 per_period as (
@@ -19,7 +28,6 @@ per_period as (
         sum(purchase_amount) as purchase_amount,
         sum(return_amount) as return_amount
     from days
-    where {{ history_enabled() }}
     group by customer_id, period_start
 ),
 
@@ -31,7 +39,7 @@ per_period as (
             invoice_id,
             min(invoice_date) as first_purchase_date
         from days
-        where {{ history_enabled() }} and purchase_lines > 0 and invoice_id is not null
+        where purchase_lines > 0 and invoice_id is not null
         group by customer_id, invoice_id
     ),
 

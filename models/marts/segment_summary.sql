@@ -65,7 +65,7 @@ groups as (
 totals as (
     select
         count(*) as all_customers,
-        sum(monetary) as all_revenue
+        {{ exact_sum('monetary') }} as all_revenue
     from customers
 ),
 

@@ -122,7 +122,7 @@ def check_warehouse_free(database: Path, shown: str) -> None:
 
 
 def build_flags(args: argparse.Namespace) -> list[str]:
-    """dbt build's own arguments: --full-refresh (from --full-refresh or SEGMENTS_FULL_REFRESH), then the rest."""
+    """dbt build's arguments: --full-refresh (asked by --full-refresh or SEGMENTS_FULL_REFRESH), the rest."""
     wanted = args.full_refresh or os.environ.get("SEGMENTS_FULL_REFRESH", "").strip() not in ("", "0")
     return (["--full-refresh"] if wanted else []) + args.dbt_args
 

@@ -121,7 +121,9 @@ def test_make_build_passes_data_preset_and_vars_intact_and_runs_nothing_else(fak
     }
 
 
-@pytest.mark.parametrize(("assignment", "flags"), [("FULL_REFRESH=1", ["--full-refresh"]), ("FULL_REFRESH=", [])])
+@pytest.mark.parametrize(
+    ("assignment", "flags"), [("FULL_REFRESH=1", ["--full-refresh"]), ("FULL_REFRESH=", [])]
+)
 def test_make_build_full_refresh_reaches_dbt_as_its_flag(fake_tools, tmp_path, assignment, flags):
     result = make("build", fake_tools, tmp_path, assignment)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -23,7 +23,7 @@ DAYS = 4
 GLOB_VARS = {"source_path": "data/orders/*.parquet"}
 # Columns that say when a build ran, not what it computed.
 RUN_TIME_COLUMNS = {"loaded_at"}
-# The published copy's folder names, and the files a build read (a daily build reads fewer: that is the point).
+# The published copy's folder names, and the files a build read (a daily build reads fewer: the point).
 SKIPPED_TABLES = {"published_marts", "stg_source_files_to_load"}
 
 
@@ -145,7 +145,8 @@ def test_an_invoice_split_across_files_counts_once(daily):
             f"""select count(distinct "InvoiceNo") from read_parquet('{SAMPLE}')
             where "CustomerID" = {customer} and "Quantity" > 0"""
         ).fetchall()[0][0]
-    assert project.scalar(f"select frequency from int_customer_rfm where customer_key = {customer}") == expected
+    frequency = project.scalar(f"select frequency from int_customer_rfm where customer_key = {customer}")
+    assert frequency == expected
 
 
 def failed_build(project: DbtProject, dbt_vars: dict) -> str:
@@ -161,7 +162,8 @@ def test_a_changed_loaded_file_stops_the_build_and_changes_nothing(daily):
     times = changed.stat()
     try:
         with duckdb.connect() as connection:  # the file re-exported without its first line
-            connection.execute(f"copy (select * from '{changed}' offset 1) to '{changed}.new' (format parquet)")
+            export = f"copy (select * from '{changed}' offset 1) to '{changed}.new' (format parquet)"
+            connection.execute(export)
         os.replace(f"{changed}.new", changed)
         message = failed_build(project, GLOB_VARS)
         assert f"The file data/orders/{names[1]}" in message
@@ -182,11 +184,12 @@ def test_changed_line_vars_stop_the_build(daily):
     assert contents(project) == full_refresh
 
 
-# While the per-file rows are written, between the per-file tables, and once the files are recorded but
-# no customer table is rebuilt yet.
+# While the per-file rows are written, between the per-file tables, between the per-customer tables,
+# and once the files are recorded but no table of every customer is rebuilt yet.
 KILL_POINTS = [
     r"START sql incremental model main\.int_invoice_day_activity",
     r"OK created sql incremental model main\.int_invoice_day_activity",
+    r"OK created sql incremental model main\.int_customer_period_activity",
     r"OK created sql incremental model main\.source_files_loaded",
 ]
 

@@ -6,10 +6,12 @@
 ) }}
 -- depends_on: {{ ref('int_invoice_day_activity') }}
 -- depends_on: {{ ref('int_holdout_purchase_days') }}
--- One row per source file loaded, with its raw lines and those staging rejected. Written after the
--- per-file tables (the depends_on lines above), so a file is listed only once its lines are in all of
--- them: a build stopped before this point reads the same files again, and the per-file tables replace
--- those files' rows (delete+insert by file).
+-- depends_on: {{ ref('int_customer_period_activity') }}
+-- depends_on: {{ ref('int_customer_activity') }}
+-- One row per source file loaded, with its raw lines and those staging rejected. Written after every
+-- incremental model (the depends_on lines above), so a file is listed only once its lines are in all
+-- of them: a build stopped before this point reads the same files again, and each incremental model
+-- recomputes and replaces the rows of those files (or of their customers).
 with
 
 files as (

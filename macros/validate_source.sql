@@ -89,7 +89,7 @@
     {%- set check -%}
         select count(*), min({{ column }})
         from {{ transactions_source() }}
-        where {{ column }} is not null
+        where {{ unloaded_files_condition() }} and {{ column }} is not null
             and (not isfinite({{ column }}) or {{ column }} != floor({{ column }}) or abs({{ column }}) >= 9e18)
     {%- endset -%}
     {%- set found = run_query(check).rows[0] -%}
@@ -108,12 +108,13 @@
     {%- set column = source_column('invoiced_at') -%}
     {%- set source_relation = transactions_source() -%}
     {%- if var('csv_delimiter') == 'whitespace' -%}
-        {%- set source_relation = "(select " ~ whitespace_fields('line') ~ " as fields from " ~ source_relation ~ ")" -%}
+        {%- set source_relation = "(select " ~ whitespace_fields('line') ~ " as fields, filename from " ~ source_relation ~ ")" -%}
     {%- endif -%}
     {%- set check -%}
         select count(*) as unreadable, min({{ column }}) as example
         from {{ source_relation }}
-        where {{ column }} is not null and trim({{ column }}) != '' and {{ parse_timestamp(column, column_type) }} is null
+        where {{ unloaded_files_condition() }} and {{ column }} is not null and trim({{ column }}) != ''
+            and {{ parse_timestamp(column, column_type) }} is null
     {%- endset -%}
     {%- set found = run_query(check).rows[0] -%}
     {%- if found[0] > 0 -%}

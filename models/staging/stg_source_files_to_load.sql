@@ -20,7 +20,7 @@ with
 {% else %}
     current_files as (
         select
-            filename as path,
+            filename as path,  -- noqa: RF04
             size as size_bytes,
             last_modified as modified_at
         from read_blob({{ sql_string(var('source_path')) }})

@@ -11,7 +11,7 @@ final as (
     select
         source_file,
         rejection_reason,
-        cast(count(*) as {{ dbt.type_bigint() }}) as lines
+        cast(count(*) as {{ dbt.type_bigint() }}) as line_count
     from lines
     group by source_file, rejection_reason
 )

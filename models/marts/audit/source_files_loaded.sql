@@ -25,8 +25,8 @@ line_counts as (
 per_file as (
     select
         source_file,
-        sum(lines) as lines,
-        sum(case when rejection_reason is not null then lines else 0 end) as rejected_lines
+        sum(line_count) as line_count,
+        sum(case when rejection_reason is not null then line_count else 0 end) as rejected_lines
     from line_counts
     group by source_file
 ),
@@ -36,7 +36,8 @@ final as (
         files.path,
         files.size_bytes,
         files.modified_at,
-        cast(coalesce(per_file.lines, 0) as {{ dbt.type_bigint() }}) as lines,
+        -- `lines` is a keyword to the linter only; DuckDB and BI tools read it as a column.
+        cast(coalesce(per_file.line_count, 0) as {{ dbt.type_bigint() }}) as lines,  -- noqa: RF04
         cast(coalesce(per_file.rejected_lines, 0) as {{ dbt.type_bigint() }}) as rejected_lines,
         current_timestamp as loaded_at,
         {{ sql_string(load_settings()) }} as load_settings

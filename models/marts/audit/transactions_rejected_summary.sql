@@ -14,7 +14,7 @@ activity as (
 staging_reasons as (
     select
         rejection_reason,
-        sum(lines) as rejected_lines
+        sum(line_count) as rejected_lines
     from line_counts
     where rejection_reason is not null
     group by rejection_reason

@@ -2,8 +2,7 @@
     the scoring vars and the segment map. A period scored under other settings is scored again. -#}
 {% macro scoring_settings(segment_map_relation) %}
     {%- set map_rows = [] -%}
-    {#- The map needs the seeded table (not there when sqlfluff compiles against a scratch database). -#}
-    {%- if execute and load_relation(segment_map_relation) is not none -%}
+    {%- if execute -%}
         {%- for row in run_query("select r_quintile, fm_quintile, rfm_segment from " ~ segment_map_relation ~ " order by all").rows -%}
             {%- do map_rows.append(row | join(':')) -%}
         {%- endfor -%}

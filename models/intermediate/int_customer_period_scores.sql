@@ -7,7 +7,6 @@
 ) }}
 -- depends_on: {{ ref('stg_source_files_to_load') }}
 -- depends_on: {{ ref('int_invoice_day_activity') }}
--- depends_on: {{ ref('int_history_periods') }}
 {%- set settings = scoring_settings(ref('rfm_segment_map')) %}
 -- One row per customer per reported period end: scores, tier rank and named segment, each period
 -- scored among its own customers by the rules of the current tables (macros rfm_score_ctes and
@@ -24,11 +23,11 @@ segment_map as (
     select * from {{ ref('rfm_segment_map') }}
 ),
 
-{% if is_incremental() %}
-    periods as (
-        select * from {{ ref('int_history_periods') }}
-    ),
+periods as (
+    select * from {{ ref('int_history_periods') }}
+),
 
+{% if is_incremental() %}
     new_days as (
         select min(days.invoice_date) as first_new_day
         from {{ ref('int_invoice_day_activity') }} as days

@@ -1,13 +1,17 @@
 {#- Every cluster a fit can have: k is at most kmeans_k_max, or kmeans_k when it is forced. -#}
 {%- set max_clusters = [var('kmeans_k_max'), var('kmeans_k') if var('kmeans_k') is number else 1] | max -%}
 -- One row per customer per reported period end: RFM values, scores, tier, named segment and cluster
--- as of that date. The scores are int_customer_period_scores (each period scored among its own
--- customers by the rules of the current tables). Clusters are the nearest centroid of the current fit
--- (kmeans_centroids) with its scaling, so a cluster id means the same every period.
+-- as of that date, by the rules of the current tables (the macros rfm_score_ctes and
+-- rfm_segment_ctes), each period scored among its own customers. Clusters are the nearest centroid
+-- of the current fit (kmeans_centroids) with its scaling, so a cluster id means the same every period.
 with
 
-segmented as (
-    select * from {{ ref('int_customer_period_scores') }}
+customers as (
+    select * from {{ ref('int_customer_period_rfm') }}
+),
+
+segment_map as (
+    select * from {{ ref('rfm_segment_map') }}
 ),
 
 centroids as (
@@ -17,6 +21,21 @@ centroids as (
 periods as (
     select * from {{ ref('int_history_periods') }}
 ),
+
+-- Only what the rules read: the windows below carry every column, so the rows stay narrow.
+period_customers as (
+    select
+        customer_key,
+        as_of_date,
+        recency_days,
+        frequency,
+        monetary
+    from customers
+),
+
+{{ rfm_score_ctes('period_customers', 'as_of_date') }}
+
+{{ rfm_segment_ctes('tiered', 'as_of_date') }}
 
 -- The centroids side by side in one row (null beyond k), with the scaling, which every row repeats.
 centroid_row as (

@@ -185,12 +185,11 @@ def test_changed_line_vars_stop_the_build(daily):
 
 
 # While the per-file rows are written, between the per-file tables, between the per-customer tables,
-# after the period scores, and once the files are recorded but no table of every customer is rebuilt.
+# and once the files are recorded but no table of every customer is rebuilt yet.
 KILL_POINTS = [
     r"START sql incremental model main\.int_invoice_day_activity",
     r"OK created sql incremental model main\.int_invoice_day_activity",
     r"OK created sql incremental model main\.int_customer_period_activity",
-    r"OK created sql incremental model main\.int_customer_period_scores",
     r"OK created sql incremental model main\.source_files_loaded",
 ]
 
@@ -219,16 +218,3 @@ def test_a_build_killed_at_any_point_then_rerun_equals_a_full_refresh(daily, tmp
     build_killed_at(project, kill_point)
     project.build(GLOB_VARS)
     assert contents(project) == full_refresh
-
-
-def test_a_daily_build_under_new_scoring_vars_scores_every_period_again(daily, tmp_path):
-    built, _, _, _, _ = daily
-    project = DbtProject(copy_project(tmp_path / "project"))
-    shutil.copytree(built.root / "data" / "orders", project.root / "data" / "orders")
-    shutil.copy(built.root / "before_last_day.duckdb", project.database)
-    rescored = {**GLOB_VARS, "score_bins": 4, "tier_labels": ["A", "B", "C"]}
-    project.build(rescored)
-    daily_build = contents(project)
-    project.build(rescored, "--full-refresh")
-    assert daily_build == contents(project)
-    assert project.scalar("select max(rfm_score) from customer_segment_history") == 12

@@ -55,6 +55,7 @@ report: venv
 bench: export SEGMENTS_BENCH_LINES = $(value N)
 bench: venv
 	$(BIN)/python -m benchmarks --lines "$$SEGMENTS_BENCH_LINES"
+	$(BIN)/python -m benchmarks.daily --lines "$$SEGMENTS_BENCH_LINES"
 
 sample: venv
 	$(BIN)/segmentation generate --lines 30000 --seed 42 --out data/sample/transactions.parquet

@@ -1,6 +1,6 @@
 """The daily build, as a user runs it: a glob of day files already loaded, then one new file.
 
-    python -m benchmarks.daily --lines N [--files F] [--workdir DIR] [--seed S]
+    python -m benchmarks.daily --lines N [--files F] [--vars YAML] [--workdir DIR] [--seed S]
 
 generates N + N / F lines, cuts the newest N / F of them (by invoice time) into the new day's file and
 the other N into F files of equal time spans, builds the project over the F files (`segmentation build
@@ -66,10 +66,11 @@ def line_count(files: list[Path]) -> int:
         return connection.sql(f"select count(*) from read_parquet([{listed}])").fetchall()[0][0]
 
 
-def timed_build(project: Path, glob: str, log: Path) -> dict:
-    """`segmentation build --data GLOB` in the project copy: wall, peak RSS, dbt's run time, top nodes."""
+def timed_build(project: Path, glob: str, log: Path, dbt_vars: str | None = None) -> dict:
+    """`segmentation build --data GLOB [--vars VARS]` in the project copy: wall, peak RSS, dbt's run
+    time, top nodes."""
     argv = [str(Path(sys.executable).with_name("segmentation")), "build", "--project-dir", str(project)]
-    argv += ["--data", glob]
+    argv += ["--data", glob] + (["--vars", dbt_vars] if dbt_vars else [])
     run = measure_child(argv, cwd=project, env=child_env(None), log_path=log, cpus=None)
     if run.returncode != 0:
         raise SystemExit(f"the build failed; see {log}")
@@ -100,7 +101,7 @@ def split_files(lines: int, files: int, workdir: Path, seed: int) -> tuple[list[
     return split_by_time(generated.path, workdir / "daily" / f"files_{lines}_{files}", files)
 
 
-def run(lines: int, files: int, workdir: Path, seed: int) -> dict:
+def run(lines: int, files: int, workdir: Path, seed: int, dbt_vars: str | None = None) -> dict:
     loaded, new = prepared_files(lines, files, workdir, seed)
     project = copy_project(workdir / "daily" / "project")
     orders = project / "data" / "orders"
@@ -108,9 +109,9 @@ def run(lines: int, files: int, workdir: Path, seed: int) -> dict:
     for day in loaded:
         (orders / day.name).symlink_to(day)
     glob = str(orders / "*.parquet")
-    full = timed_build(project, glob, workdir / "daily" / "full_build.log")
+    full = timed_build(project, glob, workdir / "daily" / "full_build.log", dbt_vars)
     (orders / new.name).symlink_to(new)
-    daily = timed_build(project, glob, workdir / "daily" / "daily_build.log")
+    daily = timed_build(project, glob, workdir / "daily" / "daily_build.log", dbt_vars)
     return {
         "loaded_files": len(loaded),
         "loaded_lines": line_count(loaded),
@@ -143,12 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=100, help="files already loaded before the new one")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--vars", help="more vars for both builds, as YAML (e.g. '{history_grain: none}')")
     parser.add_argument("--prepare-only", action="store_true", help="only make the day files")
     args = parser.parse_args(argv)
     if args.prepare_only:
         split_files(args.lines, args.files, args.workdir, args.seed)
         return 0
-    figures = run(args.lines, args.files, args.workdir, args.seed)
+    figures = run(args.lines, args.files, args.workdir, args.seed, args.vars)
     print_report(figures)
     (args.workdir / "daily" / "daily.json").write_text(json.dumps(figures, indent=2))
     return 0

@@ -14,7 +14,7 @@ per_cluster as (
     select
         cluster_id,
         {{ rfm_summary_columns() }},
-        {{ exact_mean('distance_to_centroid') }} as mean_distance_to_centroid
+        {{ stable_mean('distance_to_centroid') }} as mean_distance_to_centroid
     from customers
     group by cluster_id
 ),
@@ -22,7 +22,7 @@ per_cluster as (
 totals as (
     select
         count(*) as all_customers,
-        {{ exact_sum('monetary') }} as all_revenue
+        {{ stable_sum('monetary') }} as all_revenue
     from customers
 ),
 

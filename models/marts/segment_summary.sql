@@ -65,7 +65,7 @@ groups as (
 totals as (
     select
         count(*) as all_customers,
-        {{ exact_sum('monetary') }} as all_revenue
+        {{ stable_sum('monetary') }} as all_revenue
     from customers
 ),
 

@@ -45,10 +45,17 @@ def default_publish_dir(database_path: str) -> Path:
     return Path(database_path).resolve().parent / "published"
 
 
+def _version_name(now_ns: int) -> str:
+    """The version folder's name from one reading of the clock, so names sort in time order (two
+    readings, seconds then nanoseconds, could straddle a second and sort a newer version first)."""
+    seconds, nanoseconds = divmod(now_ns, 10**9)
+    return f"v{time.strftime('%Y%m%dT%H%M%S', time.localtime(seconds))}-{nanoseconds:09d}"
+
+
 def publish_tables(session, table_names: list[str], publish_dir: Path) -> pa.Table:
     """Write the tables to a new version folder, point ``current`` at it, and list what was written."""
     publish_dir.mkdir(parents=True, exist_ok=True)
-    version_dir = publish_dir / f"v{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
+    version_dir = publish_dir / _version_name(time.time_ns())
     version_dir.mkdir()
     (version_dir / INCOMPLETE_MARKER).write_text(f"{os.getpid()}\n")
     row_counts = [_copy_table(session, name, version_dir) for name in table_names]

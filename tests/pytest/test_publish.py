@@ -108,3 +108,9 @@ def test_a_current_link_that_does_not_reach_the_new_version_fails_the_publicatio
     monkeypatch.setattr(publish, "_point_current_at", point_at_a_foreign_folder)
     with pytest.raises(publish.PublicationError):
         publish.publish_tables(session, TABLES, shared_dir)
+
+
+def test_version_names_sort_in_time_order_across_a_second():
+    just_before, just_after = 1_700_000_000_999_999_999, 1_700_000_001_000_000_001
+    assert publish._version_name(just_before) < publish._version_name(just_after)
+    assert publish.VERSION_NAME.fullmatch(publish._version_name(just_after))

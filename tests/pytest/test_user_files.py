@@ -69,7 +69,9 @@ def test_glob_of_parquet_files_equals_the_single_file(project, tmp_path):
         pq.write_table(table.slice(start, 10_000), parts / f"part-{index}.parquet")
     project.build({"source_path": str(SAMPLE)})
     single = project.query(f"select {RFM_COLUMNS} from customer_rfm_scores order by customer_id")
-    project.build({"source_path": str(parts / "*.parquet")})
+    changed_source = project.dbt("build", {"source_path": str(parts / "*.parquet")})
+    assert "source_path (" in changed_source.stdout and "FULL_REFRESH=1" in changed_source.stdout
+    project.build({"source_path": str(parts / "*.parquet")}, "--full-refresh")
     assert project.query(f"select {RFM_COLUMNS} from customer_rfm_scores order by customer_id") == single
     assert project.scalar("select count(*) from stg_transaction_lines") == 30_000
 

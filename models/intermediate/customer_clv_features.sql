@@ -5,35 +5,19 @@
 
 with
 
-days as (
-    select * from {{ ref('int_invoice_day_activity') }}
-),
-
 customers as (
     select * from {{ ref('int_customer_rfm') }}
 ),
 
--- Exact decimals, as int_customer_activity sums: a float sum would depend on the threads' order.
-purchase_days as (
-    select
-        customer_id as customer_key,
-        invoice_date as purchase_date,
-        sum(purchase_amount) as day_amount
-    from days
-    where purchase_lines > 0
-    group by customer_id, invoice_date
-),
-
 per_customer as (
     select
-        customer_key,
-        count(*) as purchase_days,
-        min(purchase_date) as first_purchase_date,
-        max(purchase_date) as last_purchase_date,
-        sum(day_amount) as purchase_amount,
-        arg_min(day_amount, purchase_date) as first_day_amount
-    from purchase_days
-    group by customer_key
+        customer_id as customer_key,
+        purchase_days,
+        first_purchase_date,
+        last_purchase_date,
+        purchase_amount,
+        first_day_amount
+    from {{ ref('int_customer_purchase_days') }}
 ),
 
 -- Whole days between purchase days (date - date is a day count), and the repeat spend.

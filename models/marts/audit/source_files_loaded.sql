@@ -8,6 +8,7 @@
 -- depends_on: {{ ref('int_holdout_purchase_days') }}
 -- depends_on: {{ ref('int_customer_period_activity') }}
 -- depends_on: {{ ref('int_customer_activity') }}
+-- depends_on: {{ ref('int_customer_purchase_days') }}
 -- One row per source file loaded, with its raw lines and those staging rejected. Written after every
 -- incremental model (the depends_on lines above), so a file is listed only once its lines are in all
 -- of them: a build stopped before this point reads the same files again, and each incremental model

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='customer_id',
-    incremental_strategy='delete+insert',
-    full_refresh=file_state_full_refresh()
-) }}
+{{ config(full_refresh=file_state_full_refresh()) }}
 -- depends_on: {{ ref('stg_source_files_to_load') }}
 -- depends_on: {{ ref('int_invoice_day_activity') }}
 -- One row per customer with any used line: purchase and return totals before the RFM rules, the

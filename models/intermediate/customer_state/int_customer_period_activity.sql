@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='customer_id',
-    incremental_strategy='delete+insert',
-    full_refresh=file_state_full_refresh()
-) }}
+{{ config(full_refresh=file_state_full_refresh()) }}
 -- depends_on: {{ ref('stg_source_files_to_load') }}
 {%- set has_invoices = has_source_column('invoice_id') -%}
 -- One row per customer and calendar period with a used line (var history_grain; months when history is

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='customer_id',
-    incremental_strategy='delete+insert',
-    full_refresh=file_state_full_refresh()
-) }}
+{{ config(full_refresh=file_state_full_refresh()) }}
 -- depends_on: {{ ref('stg_source_files_to_load') }}
 -- One row per customer with a purchase: the purchase days (lines on one day are one purchase, whichever
 -- files and invoices they came in), the first and last of them, and the spend in all and on the first

@@ -40,6 +40,10 @@ DEFAULT_K_MIN = 1
 DEFAULT_K_MAX = 9
 DEFAULT_SEED = 42
 DEFAULT_N_INIT = 3
+# The sweep only needs the shape of the inertia curve: one k-means++ start per k chose the same k as
+# three on the bundled sample, the Online Retail data and generated data at 10^6 and 10^7 lines, in a
+# quarter of the time (0.22 s instead of 0.89 s on 50,000 customers). The final fit keeps three.
+DEFAULT_SWEEP_N_INIT = 1
 DEFAULT_SAMPLE_SIZE = 50_000
 DEFAULT_SILHOUETTE_SAMPLE_SIZE = 2_000
 DEFAULT_FIT_SAMPLE_SIZE = 200_000
@@ -488,9 +492,9 @@ def select_k(
     seed: int = DEFAULT_SEED,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     silhouette_sample_size: int = DEFAULT_SILHOUETTE_SAMPLE_SIZE,
-    n_init: int = DEFAULT_N_INIT,
+    n_init: int = DEFAULT_SWEEP_N_INIT,
 ) -> KSelection:
-    """Fit K-means++ for each k and choose one.
+    """Fit K-means++ (``n_init`` starts, one by default) for each k and choose one.
 
     The curve is fitted on at most ``sample_size`` rows (all rows if fewer), drawn with ``seed``
     independently of row order by ``sample_keys``, one distinct integer per row (see

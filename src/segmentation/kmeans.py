@@ -606,6 +606,45 @@ def centroid_table(centroids: np.ndarray, scaling: FeatureScaling) -> pa.Table:
     return pa.table(columns)
 
 
+REFIT_MODES = ("always", "auto")
+
+
+@dataclass(frozen=True)
+class FitDecision:
+    """Whether to fit the centroids again or keep the stored ones, and why (the column fit_reason)."""
+
+    refit: bool
+    reason: str
+
+
+def fit_decision(
+    stored_k: int | None,
+    stored_customers: int | None,
+    k: int,
+    customers: int,
+    *,
+    mode: str,
+    max_change: float,
+) -> FitDecision:
+    """Refit or keep the stored fit (``stored_k`` clusters fitted on ``stored_customers``; None: no
+    stored fit, or one that does not record them). ``mode`` 'always' refits every build; 'auto' keeps
+    the stored fit while k is unchanged and the customer count moved by at most ``max_change``
+    (a fraction of the stored count)."""
+    if mode not in REFIT_MODES:
+        raise SegmentationError(f"kmeans_refit must be one of {list(REFIT_MODES)}, got {mode!r}")
+    if mode == "always":
+        return FitDecision(True, "refit: kmeans_refit is always")
+    if stored_k is None or stored_customers is None:
+        return FitDecision(True, "refit: no stored fit with its customer count")
+    if stored_k != k:
+        return FitDecision(True, f"refit: k changed from {stored_k} to {k}")
+    change = abs(customers - stored_customers) / stored_customers
+    comparison = f"customer count changed by {change:.1%} since the fit on {stored_customers}"
+    if change > max_change:
+        return FitDecision(True, f"refit: {comparison} (> {max_change:.0%})")
+    return FitDecision(False, f"kept: {comparison} (<= {max_change:.0%}), k unchanged")
+
+
 def centroids_and_scaling(table) -> tuple[np.ndarray, FeatureScaling]:
     """The ranked centroids (scaled units) and the feature scaling stored by ``centroid_table``."""
     table = as_arrow_table(table).sort_by("cluster_id")

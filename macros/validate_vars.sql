@@ -121,6 +121,11 @@
     {%- do _check_whole_number(problems, 'kmeans_seed', 0, 4294967295) -%}
     {%- do _check_whole_number(problems, 'kmeans_sample_size', 1000, 100000000) -%}
     {%- do _check_whole_number(problems, 'kmeans_silhouette_sample_size', 100, 1000000) -%}
+    {%- do _check_choice(problems, 'kmeans_refit', ['always', 'auto']) -%}
+    {%- set refit_change = var('kmeans_refit_change') -%}
+    {%- if refit_change is not number or refit_change is boolean or refit_change < 0 or refit_change > 1 -%}
+        {%- do problems.append("kmeans_refit_change must be a number from 0 to 1, e.g. 0.10 = refit when the customer count moved by more than 10%; got " ~ refit_change ~ ".") -%}
+    {%- endif -%}
     {%- if var('kmeans_k_min') is number and var('kmeans_k_max') is number and var('kmeans_k_min') > var('kmeans_k_max') -%}
         {%- do problems.append("kmeans_k_min (" ~ var('kmeans_k_min') ~ ") must not exceed kmeans_k_max (" ~ var('kmeans_k_max') ~ ").") -%}
     {%- endif -%}

@@ -1,11 +1,16 @@
-"""The K-means fit with the chosen k: each cluster's centroid and the feature scaling, stored once."""
+"""The K-means fit with the chosen k: each cluster's centroid and the feature scaling, stored once;
+with kmeans_refit = auto the previous build's fit is kept while the customers barely changed."""
 
-from segmentation.dbt_models import centroids_table, chosen_k
+from segmentation.dbt_models import RefitOptions, centroids_table, chosen_k, stored_table
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    refit = RefitOptions.from_text(
+        mode=dbt.config.get("kmeans_refit"), max_change=dbt.config.get("kmeans_refit_change")
+    )
     # One query at a time: an Arrow reader holds the connection until it is read in full.
+    stored = stored_table(session, dbt.this.database, dbt.this.schema, dbt.this.identifier)
     k = chosen_k(dbt.ref("kmeans_model_selection").arrow().read_all())
     features = dbt.ref("int_customer_kmeans_features").arrow()
-    return centroids_table(features, k, seed=int(dbt.config.get("kmeans_seed")))
+    return centroids_table(features, k, seed=int(dbt.config.get("kmeans_seed")), refit=refit, stored=stored)

@@ -40,6 +40,10 @@ DEFAULT_K_MIN = 1
 DEFAULT_K_MAX = 9
 DEFAULT_SEED = 42
 DEFAULT_N_INIT = 3
+# The sweep only needs the shape of the inertia curve: one k-means++ start per k chose the same k as
+# three on the bundled sample, the Online Retail data and generated data at 10^6 and 10^7 lines, in a
+# quarter of the time (0.22 s instead of 0.89 s on 50,000 customers). The final fit keeps three.
+DEFAULT_SWEEP_N_INIT = 1
 DEFAULT_SAMPLE_SIZE = 50_000
 DEFAULT_SILHOUETTE_SAMPLE_SIZE = 2_000
 DEFAULT_FIT_SAMPLE_SIZE = 200_000
@@ -488,9 +492,9 @@ def select_k(
     seed: int = DEFAULT_SEED,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     silhouette_sample_size: int = DEFAULT_SILHOUETTE_SAMPLE_SIZE,
-    n_init: int = DEFAULT_N_INIT,
+    n_init: int = DEFAULT_SWEEP_N_INIT,
 ) -> KSelection:
-    """Fit K-means++ for each k and choose one.
+    """Fit K-means++ (``n_init`` starts, one by default) for each k and choose one.
 
     The curve is fitted on at most ``sample_size`` rows (all rows if fewer), drawn with ``seed``
     independently of row order by ``sample_keys``, one distinct integer per row (see
@@ -600,6 +604,45 @@ def centroid_table(centroids: np.ndarray, scaling: FeatureScaling) -> pa.Table:
             np.full(len(centroids), scaling.scale[position]), pa.float64()
         )
     return pa.table(columns)
+
+
+REFIT_MODES = ("always", "auto")
+
+
+@dataclass(frozen=True)
+class FitDecision:
+    """Whether to fit the centroids again or keep the stored ones, and why (the column fit_reason)."""
+
+    refit: bool
+    reason: str
+
+
+def fit_decision(
+    stored_k: int | None,
+    stored_customers: int | None,
+    k: int,
+    customers: int,
+    *,
+    mode: str,
+    max_change: float,
+) -> FitDecision:
+    """Refit or keep the stored fit (``stored_k`` clusters fitted on ``stored_customers``; None: no
+    stored fit, or one that does not record them). ``mode`` 'always' refits every build; 'auto' keeps
+    the stored fit while k is unchanged and the customer count moved by at most ``max_change``
+    (a fraction of the stored count)."""
+    if mode not in REFIT_MODES:
+        raise SegmentationError(f"kmeans_refit must be one of {list(REFIT_MODES)}, got {mode!r}")
+    if mode == "always":
+        return FitDecision(True, "refit: kmeans_refit is always")
+    if stored_k is None or stored_customers is None:
+        return FitDecision(True, "refit: no stored fit with its customer count")
+    if stored_k != k:
+        return FitDecision(True, f"refit: k changed from {stored_k} to {k}")
+    change = abs(customers - stored_customers) / stored_customers
+    comparison = f"customer count changed by {change:.1%} since the fit on {stored_customers}"
+    if change > max_change:
+        return FitDecision(True, f"refit: {comparison} (> {max_change:.0%})")
+    return FitDecision(False, f"kept: {comparison} (<= {max_change:.0%}), k unchanged")
 
 
 def centroids_and_scaling(table) -> tuple[np.ndarray, FeatureScaling]:

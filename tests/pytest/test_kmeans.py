@@ -9,6 +9,7 @@ import pytest
 
 from segmentation.dbt_models import (
     KMeansOptions,
+    RefitOptions,
     centroids_table,
     chosen_k,
     cluster_assignment_table,
@@ -19,6 +20,7 @@ from segmentation.kmeans import (
     assign_to_nearest,
     choose_elbow_k,
     fit_centroids,
+    fit_decision,
     kneedle_elbow,
     scaled_features,
     select_k,
@@ -467,3 +469,75 @@ def test_output_tables_have_exact_schemas_and_one_chosen_k():
         "monetary",
     ]
     assert centroids.column("cluster_id").to_pylist() == list(range(1, centroids.num_rows + 1))
+
+
+AUTO = RefitOptions(mode="auto", max_change=0.10)
+
+
+@pytest.mark.parametrize(
+    ("stored_k", "stored_customers", "k", "customers", "mode", "refit", "reason"),
+    [
+        (
+            3,
+            1000,
+            3,
+            1099,
+            "auto",
+            False,
+            "kept: customer count changed by 9.9% since the fit on 1000 (<= 10%), k unchanged",
+        ),
+        (
+            3,
+            1000,
+            3,
+            1000,
+            "auto",
+            False,
+            "kept: customer count changed by 0.0% since the fit on 1000 (<= 10%), k unchanged",
+        ),
+        (
+            3,
+            1000,
+            3,
+            1101,
+            "auto",
+            True,
+            "refit: customer count changed by 10.1% since the fit on 1000 (> 10%)",
+        ),
+        (
+            3,
+            1000,
+            3,
+            899,
+            "auto",
+            True,
+            "refit: customer count changed by 10.1% since the fit on 1000 (> 10%)",
+        ),
+        (3, 1000, 4, 1000, "auto", True, "refit: k changed from 3 to 4"),
+        (None, None, 3, 1000, "auto", True, "refit: no stored fit with its customer count"),
+        (3, 1000, 3, 1000, "always", True, "refit: kmeans_refit is always"),
+    ],
+)
+def test_fit_decision(stored_k, stored_customers, k, customers, mode, refit, reason):
+    decision = fit_decision(stored_k, stored_customers, k, customers, mode=mode, max_change=0.10)
+    assert (decision.refit, decision.reason) == (refit, reason)
+
+
+def test_an_unknown_refit_mode_is_an_error():
+    with pytest.raises(SegmentationError, match="kmeans_refit must be one of"):
+        fit_decision(3, 1000, 3, 1000, mode="sometimes", max_change=0.10)
+
+
+def test_auto_keeps_the_stored_centroids_and_scaling_bit_for_bit():
+    log_rows, _ = blobs_in_log_space([(0, 0, 0), (2, 2, 2), (4, 0, 4)])
+    first = centroids_table(feature_table(log_rows), 3, seed=42, refit=AUTO)
+    # 5% fewer customers, shifted so that a refit would move every centroid and the scaling.
+    shifted = feature_table(log_rows[: int(len(log_rows) * 0.95)] + 0.5)
+    kept = centroids_table(shifted, 3, seed=42, refit=AUTO, stored=first)
+    assert kept.drop_columns(["fit_reason"]).equals(first.drop_columns(["fit_reason"]))
+    assert kept.column("customers_fitted").to_pylist() == [len(log_rows)] * 3
+    assert kept.column("fit_reason")[0].as_py().startswith("kept: customer count changed by 5.3%")
+
+    refitted = centroids_table(shifted, 3, seed=42, stored=first)
+    assert refitted.column("customers_fitted").to_pylist() == [shifted.num_rows] * 3
+    assert refitted.column("log_recency_mean")[0].as_py() != first.column("log_recency_mean")[0].as_py()

@@ -65,3 +65,53 @@ def test_cluster_one_holds_the_best_customers(sample_project):
         "where cluster_id in (1, (select max(cluster_id) from cluster_profiles)) order by cluster_id"
     )
     assert best[0] < worst[0] and best[1] > worst[1] and best[2] > worst[2]
+
+
+CENTROIDS = "select * exclude (fit_reason) from kmeans_centroids order by cluster_id"
+FIT = "select distinct customers_fitted, fit_reason from kmeans_centroids"
+
+
+def _sample_without_customers(project, percent: int) -> str:
+    """The bundled sample without the customers whose key hashes into the lowest ``percent`` of 100."""
+    path = project.root / f"sample_without_{percent}pct.parquet"
+    duckdb.sql(
+        f"copy (select * from '{project.root / 'data/sample/transactions.parquet'}' "
+        f"where CustomerID is null or hash(CustomerID) % 100 >= {percent}) to '{path}' (format parquet)"
+    )
+    return str(path)
+
+
+def test_auto_refit_keeps_the_stored_fit_until_the_customers_change_by_more_than_the_threshold(project):
+    auto = {"kmeans_refit": "auto", "kmeans_refit_change": 0.10}
+    project.build(auto)
+    first_centroids = project.query(CENTROIDS)
+    customers = project.scalar("select count(*) from customer_clusters")
+    assert project.query(FIT) == [(customers, "refit: no stored fit with its customer count")]
+
+    project.build({**auto, "source_path": _sample_without_customers(project, 3)})
+    fewer = project.scalar("select count(*) from customer_clusters")
+    assert 0.9 * customers <= fewer < customers
+    assert project.query("select k from kmeans_model_selection where is_chosen") == [(len(first_centroids),)]
+    assert project.query(CENTROIDS) == first_centroids  # bit-identical: the stored rows, scaling included
+    [(fitted, reason)] = project.query(FIT)
+    assert fitted == customers and reason.startswith("kept: customer count changed by")
+
+    project.build({**auto, "source_path": _sample_without_customers(project, 30)})
+    much_fewer = project.scalar("select count(*) from customer_clusters")
+    assert much_fewer < 0.9 * customers
+    [(fitted, reason)] = project.query(FIT)
+    assert fitted == much_fewer and reason.startswith("refit: ")
+    assert project.query(CENTROIDS) != first_centroids
+
+
+def test_always_refits_every_build(project):
+    project.build()
+    project.build({"source_path": _sample_without_customers(project, 3)})
+    fewer = project.scalar("select count(*) from customer_clusters")
+    assert project.query(FIT) == [(fewer, "refit: kmeans_refit is always")]
+
+
+def test_a_bad_refit_var_stops_the_build_naming_it(project):
+    result = project.dbt("build", {"kmeans_refit": "sometimes"})
+    assert result.returncode != 0
+    assert "kmeans_refit must be one of always, auto; got 'sometimes'" in result.stdout

@@ -9,7 +9,7 @@ lines as (
 ),
 
 -- One step per invoice and period first, so an invoice counts once, in the period it was first bought in.
-invoice_periods as materialized (
+invoice_periods as {{ materialized_cte() }} (
     select
         customer_id,
         invoice_id,

@@ -26,8 +26,10 @@
     {%- endif -%}
     {%- set relation = source('raw', 'transactions') -%}
     {%- do run_query("create database if not exists " ~ relation.schema) -%}
-    {%- do run_query("drop view if exists " ~ relation) -%}
-    {%- do run_query("drop table if exists " ~ relation) -%}
+    {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+    {%- if existing -%}
+        {%- do adapter.drop_relation(existing) -%}
+    {%- endif -%}
     {%- if var('source_table') -%}
         {%- set quoted = [] -%}
         {%- for part in var('source_table').split('.') -%}

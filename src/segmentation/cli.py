@@ -165,7 +165,7 @@ def run_spark(project_dir: Path, dbt_vars: dict, dbt_args: list[str]) -> int:
         print(f"segmentation build: {busy}; nothing was built.", file=sys.stderr)
         return 1
     with lock:
-        command = dbt_command("build", dbt_vars, dbt_args)
+        command = dbt_command("build", dbt_vars, dbt_args[1:] if dbt_args[:1] == ["--"] else dbt_args)
         return run_spark_build(project_dir, dbt_vars, command[1:])
 
 

@@ -3,6 +3,10 @@
 The K-means models read int_customer_kmeans_features (customer_id as text, sample_key, the R, F, M values
 and their log features) and the CLV models customer_clv_features (x, t_x, T, the mean repeat spend), so
 no feature is computed here.
+
+One entry point per model, one path per engine: on DuckDB the models pass Arrow and get Arrow back; on
+Spark they pass Spark DataFrames (``read``) and the work goes to segmentation.spark_kmeans and
+segmentation.spark_clv, which return Spark DataFrames.
 """
 
 from __future__ import annotations
@@ -13,12 +17,27 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmentation import clv, kmeans
+from segmentation.spark_tables import collect_arrow, on_spark, to_spark
 
 SAMPLE_KEY = "sample_key"
 RFM_VALUE_COLUMNS = ("recency_days", "frequency", "monetary")
 # Days in each clv_time_unit, and the days of a year used to turn periods into years when discounting.
 PERIOD_DAYS = {"week": 7, "day": 1}
 DAYS_PER_YEAR = 365.25
+
+
+def read(relation, *, whole: bool = False):
+    """What a Python model hands on from ``dbt.ref``: on DuckDB Arrow (a reader, or with ``whole`` the
+    table: an Arrow reader holds the connection until it is read in full), on Spark the DataFrame."""
+    if on_spark(relation):
+        return relation
+    reader = relation.arrow()
+    return reader.read_all() if whole else reader
+
+
+def _small_arrow(table) -> pa.Table:
+    """A table of a few rows (the k curve, centroids, CLV parameters) as Arrow, on either engine."""
+    return collect_arrow(table) if on_spark(table) else kmeans.as_arrow_table(table)
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,10 @@ class KMeansOptions:
 
 def model_selection_table(features, options: KMeansOptions) -> pa.Table:
     """The k curve (k, inertia, silhouette, is_chosen) for the table kmeans_model_selection."""
+    if on_spark(features):
+        from segmentation import spark_kmeans
+
+        return to_spark(features.sparkSession, spark_kmeans.select_k(features, options).to_arrow())
     features = kmeans.as_arrow_table(features)
     scaled, _ = kmeans.scaled_features(features)
     selection = kmeans.select_k(
@@ -65,6 +88,7 @@ def model_selection_table(features, options: KMeansOptions) -> pa.Table:
 
 def chosen_k(selection: pa.Table) -> int:
     """The one k marked is_chosen in the model-selection table."""
+    selection = _small_arrow(selection)
     chosen = selection.filter(selection["is_chosen"])["k"].to_pylist()
     if len(chosen) != 1:
         raise kmeans.SegmentationError(f"kmeans_model_selection must mark exactly one k; it marks {chosen}")
@@ -73,6 +97,10 @@ def chosen_k(selection: pa.Table) -> int:
 
 def centroids_table(features, k: int, *, seed: int) -> pa.Table:
     """The fitted centroids and the feature scaling, for the table kmeans_centroids."""
+    if on_spark(features):
+        from segmentation import spark_kmeans
+
+        return to_spark(features.sparkSession, spark_kmeans.centroid_table(features, k, seed))
     features = kmeans.as_arrow_table(features)
     scaled, scaling = kmeans.scaled_features(features)
     centroids = kmeans.fit_centroids(scaled, k, _sample_keys(features), seed)
@@ -83,6 +111,10 @@ def cluster_assignment_table(features, centroids) -> pa.Table:
     """customer_id, cluster_id (1 = best), distance_to_centroid and the R, F, M values clustered,
     for every customer, against the stored centroids and scaling (cluster_profiles summarises the
     clusters without joining back)."""
+    if on_spark(features):
+        from segmentation import spark_kmeans
+
+        return spark_kmeans.assign_clusters(features, _small_arrow(centroids), cluster_assignment_table)
     features = kmeans.as_arrow_table(features)
     ranked_centroids, scaling = kmeans.centroids_and_scaling(centroids)
     log_features = features.select(kmeans.LOG_FEATURE_COLUMNS)
@@ -159,6 +191,11 @@ class ClvOptions:
 
 def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
     """The BG/NBD and Gamma-Gamma fit, one row, for the table clv_model_parameters."""
+    if on_spark(features):
+        from segmentation import spark_clv
+
+        sample = spark_clv.sampled_features(features, options.sample_size, options.seed)
+        return to_spark(features.sparkSession, clv_parameters_table(sample, options))
     features = kmeans.as_arrow_table(features)
     as_of_dates = pc.unique(features.column("as_of_date")).to_pylist() if features.num_rows else []
     if len(as_of_dates) != 1:
@@ -181,7 +218,13 @@ def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
 def lifetime_value_table(features, parameters) -> pa.Table:
     """p_alive, expected purchases and value, predicted CLV for every customer (customer_lifetime_value),
     with the fit of clv_model_parameters and the options recorded with it."""
-    parameters = kmeans.as_arrow_table(parameters)
+    parameters = _small_arrow(parameters)
+    if on_spark(features):
+        from segmentation import spark_clv
+
+        return spark_clv.score_per_partition(
+            features, lambda batch: lifetime_value_table(batch, parameters), clv.CLV_SCHEMA
+        )
     options = ClvOptions.of_fit(parameters)
     return clv.customer_lifetime_value_table(
         features,
@@ -195,8 +238,12 @@ def lifetime_value_table(features, parameters) -> pa.Table:
 def holdout_table(features, parameters, holdout_purchases) -> pa.Table:
     """Predicted against actual purchases after the as-of date by calibration repeat purchases
     (clv_holdout_comparison); no rows when the source has no purchase on or after the as-of date."""
-    parameters = kmeans.as_arrow_table(parameters)
+    parameters = _small_arrow(parameters)
     options = ClvOptions.of_fit(parameters)
+    if on_spark(features):
+        from segmentation import spark_clv
+
+        return spark_clv.holdout_frame(features, parameters, holdout_purchases, options.period_days)
     holdout = kmeans.as_arrow_table(holdout_purchases)
     if holdout.num_rows == 0:
         return clv.HOLDOUT_SCHEMA.empty_table()

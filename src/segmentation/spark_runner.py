@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 from pathlib import Path
 
 SPARK_TARGET = "spark"
@@ -22,12 +23,15 @@ class SessionPythonJobHelper:
     """dbt's PythonJobHelper interface: runs the compiled code of one Python model in this process."""
 
     def __init__(self, parsed_model: dict, credentials) -> None:
-        self.model_name = parsed_model.get("name", "python model")
+        self.model_name = parsed_model["name"]
+        self.schema = parsed_model["schema"]
 
     def submit(self, compiled_code: str) -> None:
         from pyspark.sql import SparkSession
 
-        spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+        spark = SparkSession.builder.getOrCreate()
+        # As a Databricks job starts in the model's schema: unqualified names are the project's tables.
+        spark.catalog.setCurrentDatabase(self.schema)
         # The compiled code reads `spark` as a Databricks notebook does, and writes the table itself.
         exec(compile(compiled_code, f"<dbt python model {self.model_name}>", "exec"), {"spark": spark})
 
@@ -72,9 +76,15 @@ def run_spark_build(project_dir: Path, dbt_vars: dict, dbt_args: list[str]) -> i
         print(f"segmentation build: {problem}; nothing was built.", flush=True)
         return 1
     install_session_submission()
-    args = [*dbt_args, "--target", SPARK_TARGET]
+    # The unit tests' fixtures are DuckDB SQL (quoted names, VALUES lists, DuckDB types): they test the
+    # logic, which is the same SQL on both engines, and run in the DuckDB build.
+    args = [*dbt_args, "--target", SPARK_TARGET, "--exclude-resource-type", "unit_test"]
     print("+ dbt", " ".join(args), flush=True)
     os.chdir(project_dir)
     os.environ["SEGMENTS_PROJECT_DIR"] = str(project_dir)
+    # Spark's Python workers (mapInArrow) run this interpreter, which has the package installed.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     result = dbtRunner().invoke(args)
+    if result.exception is not None:
+        print(f"segmentation build: dbt stopped: {result.exception}", flush=True)
     return 0 if result.success else 1

@@ -33,7 +33,7 @@
     {%- if var('source_table') -%}
         {%- set quoted = [] -%}
         {%- for part in var('source_table').split('.') -%}
-            {%- do quoted.append(adapter.quote(part)) -%}
+            {%- do quoted.append(quoted_identifier(part)) -%}
         {%- endfor -%}
         {%- do run_query("create view " ~ relation ~ " as select * from " ~ quoted | join('.')) -%}
     {%- elif var('source_format') == 'csv' or (var('source_format') == 'auto'

@@ -17,7 +17,7 @@ source as (
         select
             *,
             row_number() over (
-                partition by {% for column in column_types %}{{ adapter.quote(column) }}{{ ", " if not loop.last }}{% endfor %}
+                partition by {% for column in column_types %}{{ quoted_identifier(column) }}{{ ", " if not loop.last }}{% endfor %}
             ) > 1 as is_duplicate
         from source
     ),

@@ -3,14 +3,16 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Optional: a transaction file or glob, a preset name (presets/NAME.yml), extra vars as YAML.
+# Optional: a transaction file or glob, a preset name (presets/NAME.yml), extra vars as YAML, and the
+# target: dev (DuckDB) or spark (a local Spark session).
 # DATA, PRESET, VARS, OUT and N reach the commands as environment variables (make's export of their
 # unexpanded $(value ...)), never pasted into a shell line: quotes, $ and ; in them stay plain text.
 # unexport: make would otherwise export command-line variables itself, expanding $(...) in them.
-unexport DATA PRESET VARS OUT N FULL_REFRESH
+unexport DATA PRESET VARS OUT N FULL_REFRESH TARGET
 DATA ?=
 PRESET ?=
 VARS ?=
+TARGET ?=
 OUT ?= report
 N ?= 1000000
 # FULL_REFRESH=1: rebuild the per-file tables from every file of a glob source (dbt build --full-refresh).
@@ -32,6 +34,7 @@ build: export SEGMENTS_DATA = $(value DATA)
 build: export SEGMENTS_PRESET = $(value PRESET)
 build: export SEGMENTS_VARS = $(value VARS)
 build: export SEGMENTS_FULL_REFRESH = $(value FULL_REFRESH)
+build: export SEGMENTS_TARGET = $(value TARGET)
 build: venv
 	$(BIN)/segmentation build
 

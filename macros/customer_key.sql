@@ -9,6 +9,6 @@
     {%- elif kind == 'fractional' -%}
         cast({{ expression }} as bigint)
     {%- else -%}
-        nullif(regexp_replace(trim(cast({{ expression }} as varchar)), '^([0-9]+)\.0*$', '\1'), '')
+        nullif({{ whole_number_text('trim(' ~ as_text(expression) ~ ')') }}, '')
     {%- endif -%}
 {% endmacro %}

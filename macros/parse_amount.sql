@@ -7,6 +7,6 @@
     {%- elif var('decimal_separator') == ',' -%}
         try_cast(replace(replace(trim({{ expression }}), '.', ''), ',', '.') as double)
     {%- else -%}
-        try_cast(trim(cast({{ expression }} as varchar)) as double)
+        try_cast(trim({{ as_text(expression) }}) as double)
     {%- endif -%}
 {% endmacro %}

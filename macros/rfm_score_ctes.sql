@@ -13,17 +13,17 @@
     {%- set over = 'partition by ' ~ source ~ '.' ~ partition_by ~ ' ' if partition_by else '' -%}
     {%- set group_key = partition_by ~ ',' if partition_by else '' -%}
     {%- set percentile_ranks -%}
-        percent_rank() over ({{ over }}order by recency_days desc) as r_percentile,
-        percent_rank() over ({{ over }}order by frequency asc) as f_percentile,
-        percent_rank() over ({{ over }}order by monetary asc) as m_percentile
+        percent_rank() over ({{ over }}order by recency_days desc nulls last) as r_percentile,
+        percent_rank() over ({{ over }}order by frequency asc nulls last) as f_percentile,
+        percent_rank() over ({{ over }}order by monetary asc nulls last) as m_percentile
     {%- endset %}
     {% if var('score_method') == 'ntile' %}
         scored as (
             select
                 *,
-                ntile({{ bins }}) over ({{ over }}order by recency_days desc, customer_key asc) as r_score,
-                ntile({{ bins }}) over ({{ over }}order by frequency, customer_key) as f_score,
-                ntile({{ bins }}) over ({{ over }}order by monetary, customer_key) as m_score,
+                ntile({{ bins }}) over ({{ over }}order by recency_days desc nulls last, customer_key asc nulls last) as r_score,
+                ntile({{ bins }}) over ({{ over }}order by frequency asc nulls last, customer_key asc nulls last) as f_score,
+                ntile({{ bins }}) over ({{ over }}order by monetary asc nulls last, customer_key asc nulls last) as m_score,
                 {{ percentile_ranks }}
             from {{ source }}
         ),

@@ -2,7 +2,7 @@
     and of all revenue (totals: a relation with all_customers and all_revenue). -#}
 {% macro rfm_summary_selection(group, totals) %}
     {{ group }}.customers,
-    {{ group }}.customers * 1.0 / {{ totals }}.all_customers as customer_share,
+    cast({{ group }}.customers as double) / {{ totals }}.all_customers as customer_share,
     {{ group }}.revenue,
     {{ group }}.revenue / nullif({{ totals }}.all_revenue, 0) as revenue_share,
     {{ group }}.mean_recency_days,

@@ -11,3 +11,9 @@
 {% macro duckdb__sample_key(expression) %}
     hash({{ expression }})
 {% endmacro %}
+
+{#- A signed 64-bit hash: the samples hold other customers than DuckDB's when there are more customers
+    than the sample sizes, as seeds of one engine do. -#}
+{% macro spark__sample_key(expression) %}
+    xxhash64({{ expression }})
+{% endmacro %}

@@ -9,5 +9,5 @@
     {%- if var('csv_delimiter') == 'whitespace' -%}
         {{- return('fields[' ~ (mapped[6:] | int + 1) ~ ']') -}}
     {%- endif -%}
-    {{- return(adapter.quote(mapped)) -}}
+    {{- return(quoted_identifier(mapped)) -}}
 {% endmacro %}

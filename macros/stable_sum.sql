@@ -1,6 +1,19 @@
-{#- A sum of doubles whatever the order of the rows: DuckDB adds in the order its threads and the
+{#- A sum of doubles whatever the order of the rows: an engine adds in the order its threads and the
     table's rows come, and a float sum's last bits follow that order, so the same customers would give
     other totals in a daily build than in a full refresh. Summed in value order instead. -#}
 {% macro stable_sum(expression) %}
+    {{- return(adapter.dispatch('stable_sum')(expression)) -}}
+{% endmacro %}
+
+{% macro default__stable_sum(expression) %}
+    {{- exceptions.raise_compiler_error("stable_sum is not supported on " ~ target.type ~ ": add a " ~ target.type ~ "__stable_sum macro.") -}}
+{% endmacro %}
+
+{% macro duckdb__stable_sum(expression) %}
     {{- 'sum(' ~ expression ~ ' order by ' ~ expression ~ ')' -}}
+{% endmacro %}
+
+{#- Spark's aggregates take no order: fold the sorted values (null when there are none, as sum). -#}
+{% macro spark__stable_sum(expression) %}
+    {{- 'case when count(' ~ expression ~ ') > 0 then aggregate(array_sort(collect_list(cast(' ~ expression ~ ' as double))), cast(0 as double), (total, value) -> total + value) end' -}}
 {% endmacro %}

@@ -28,7 +28,8 @@
         {{- exceptions.raise_compiler_error("Invalid vars, nothing was built:\n  - " ~ problems | join("\n  - ")) -}}
     {%- endif -%}
     {%- if execute -%}
-        {%- do _check_timezone() -%}
+        {%- do adapter.dispatch('check_timezone')() -%}
+        {%- do register_transactions_source() -%}
         {%- if source_is_workbook() -%}
             {%- do run_query("drop table if exists raw.transactions_workbook") -%}
         {%- endif -%}
@@ -159,9 +160,18 @@
     {%- endif -%}
 {% endmacro %}
 
-{% macro _check_timezone() %}
+{% macro default__check_timezone() %}
+    {{- exceptions.raise_compiler_error("check_timezone is not supported on " ~ target.type ~ ": add a " ~ target.type ~ "__check_timezone macro.") -}}
+{% endmacro %}
+
+{% macro duckdb__check_timezone() %}
     {%- set known = run_query("select count(*) from pg_timezone_names() where name = " ~ sql_string(var('timezone'))).columns[0].values()[0] -%}
     {%- if known == 0 -%}
         {{- exceptions.raise_compiler_error("Invalid vars, nothing was built:\n  - timezone must be a time zone name such as UTC or Europe/London; got '" ~ var('timezone') ~ "'.") -}}
     {%- endif -%}
+{% endmacro %}
+
+{#- Spark stops on an unknown zone with "Unknown time-zone ID: <name>". -#}
+{% macro spark__check_timezone() %}
+    {%- do run_query("select from_utc_timestamp(timestamp '2000-01-01 00:00:00', " ~ sql_string(var('timezone')) ~ ")") -%}
 {% endmacro %}

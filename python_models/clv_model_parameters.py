@@ -1,6 +1,6 @@
 """The BG/NBD and Gamma-Gamma fit on a seeded sample of customers: one row of parameters."""
 
-from segmentation.dbt_models import ClvOptions, clv_parameters_table
+from segmentation.dbt_models import ClvOptions, clv_parameters_table, read
 
 
 def clv_options(dbt) -> ClvOptions:
@@ -17,4 +17,4 @@ def clv_options(dbt) -> ClvOptions:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return clv_parameters_table(dbt.ref("customer_clv_features").arrow(), clv_options(dbt))
+    return clv_parameters_table(read(dbt.ref("customer_clv_features")), clv_options(dbt))

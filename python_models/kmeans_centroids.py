@@ -1,7 +1,7 @@
 """The K-means fit with the chosen k: each cluster's centroid and the feature scaling, stored once;
 with kmeans_refit = auto the previous build's fit is kept while the customers barely changed."""
 
-from segmentation.dbt_models import RefitOptions, centroids_table, chosen_k, stored_table
+from segmentation.dbt_models import RefitOptions, centroids_table, chosen_k, read, stored_table
 
 
 def model(dbt, session):
@@ -9,8 +9,13 @@ def model(dbt, session):
     refit = RefitOptions.from_text(
         mode=dbt.config.get("kmeans_refit"), max_change=dbt.config.get("kmeans_refit_change")
     )
-    # One query at a time: an Arrow reader holds the connection until it is read in full.
-    stored = stored_table(session, dbt.this.database, dbt.this.schema, dbt.this.identifier)
-    k = chosen_k(dbt.ref("kmeans_model_selection").arrow().read_all())
-    features = dbt.ref("int_customer_kmeans_features").arrow()
+    # The previous build's fit, read only when it may be kept; one query at a time (on DuckDB an Arrow
+    # reader holds the connection until it is read in full).
+    stored = (
+        stored_table(session, dbt.this.database, dbt.this.schema, dbt.this.identifier)
+        if refit.mode == "auto"
+        else None
+    )
+    k = chosen_k(read(dbt.ref("kmeans_model_selection"), whole=True))
+    features = read(dbt.ref("int_customer_kmeans_features"))
     return centroids_table(features, k, seed=int(dbt.config.get("kmeans_seed")), refit=refit, stored=stored)

@@ -20,14 +20,14 @@ per_customer as (
     from {{ ref('int_customer_purchase_days') }}
 ),
 
--- Whole days between purchase days (date - date is a day count), and the repeat spend.
+-- Whole days between purchase days, and the repeat spend.
 spans as (
     select
         customers.customer_id,
         {{ sample_key('customers.customer_key') }} as sample_key,
         per_customer.purchase_days - 1 as repeat_purchases,
-        per_customer.last_purchase_date - per_customer.first_purchase_date as recency_days,
-        customers.as_of_date - per_customer.first_purchase_date - 1 as age_days,
+        {{ days_between_dates('per_customer.first_purchase_date', 'per_customer.last_purchase_date') }} as recency_days,
+        {{ days_between_dates('per_customer.first_purchase_date', 'customers.as_of_date') }} - 1 as age_days,
         per_customer.purchase_amount - per_customer.first_day_amount as repeat_amount,
         per_customer.first_purchase_date,
         per_customer.last_purchase_date,

@@ -25,7 +25,7 @@ final as (
     select
         customers.customer_id,
         per_customer.purchases,
-        per_customer.holdout_end_date - customers.as_of_date + 1 as holdout_days
+        {{ days_between_dates('customers.as_of_date', 'per_customer.holdout_end_date') }} + 1 as holdout_days
     from per_customer
     inner join customers on per_customer.customer_key = customers.customer_key
 )

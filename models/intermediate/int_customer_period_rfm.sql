@@ -42,7 +42,8 @@ running as (
     select
         customer_id,
         as_of_date,
-        lead(as_of_date) over customer_periods as next_as_of_date,
+        -- Its own window: Spark allows no frame clause on lead.
+        lead(as_of_date) over (partition by customer_id order by as_of_date) as next_as_of_date,
         max(last_purchase_at) over customer_periods as last_purchase_at,
         sum(purchase_lines) over customer_periods as purchase_lines,
         sum(new_purchases) over customer_periods as purchases,

@@ -15,9 +15,9 @@ bounds as (
 
 -- Day arithmetic only: every day with data, truncated to its period.
 days as (
-    select bounds.first_day + cast(day_number.range as {{ dbt.type_int() }}) as data_day
+    select {{ add_days('bounds.first_day', 'day_number.day_offset') }} as data_day
     from bounds
-    cross join range(0, bounds.as_of_date - bounds.first_day) as day_number
+    {{ cross_join_day_offsets(days_between_dates('bounds.first_day', 'bounds.as_of_date'), 'day_number') }}
     where {{ history_enabled() }}
 ),
 

@@ -7,15 +7,15 @@ periods as (
 
 bounds as (
     select
-        coalesce(min(period_start), current_date) - 366 as first_day,
-        coalesce(max(as_of_date), current_date) + 366 as last_day
+        {{ add_days('coalesce(min(period_start), current_date)', -366) }} as first_day,
+        {{ add_days('coalesce(max(as_of_date), current_date)', 366) }} as last_day
     from periods
 ),
 
 final as (
-    select cast(bounds.first_day + cast(day_number.range as {{ dbt.type_int() }}) as date) as date_day
+    select {{ add_days('bounds.first_day', 'day_number.day_offset') }} as date_day
     from bounds
-    cross join range(0, bounds.last_day - bounds.first_day + 1) as day_number
+    {{ cross_join_day_offsets(days_between_dates('bounds.first_day', 'bounds.last_day') ~ ' + 1', 'day_number') }}
 )
 
 select * from final

@@ -23,9 +23,9 @@ final as (
         cluster_id,
         cluster_label,
         customers,
-        customers * 1.0 / sum(customers) over () as customer_share,
-        customers * 1.0 / sum(customers) over (partition by rfm_tier) as share_of_tier,
-        customers * 1.0 / sum(customers) over (partition by cluster_id) as share_of_cluster
+        cast(customers as double) / sum(customers) over () as customer_share,
+        cast(customers as double) / sum(customers) over (partition by rfm_tier) as share_of_tier,
+        cast(customers as double) / sum(customers) over (partition by cluster_id) as share_of_cluster
     from pairs
 )
 

@@ -10,12 +10,13 @@
 -- otherwise the one file, table or workbook, read whole.
 with
 
-{% if var('source_table') %}
+{% if var('source_table') or target.type != 'duckdb' %}
+    -- One name for the whole source: the table, or the path Spark reads (read in full every build).
     current_files as (
         select
-            {{ sql_string(var('source_table')) }} as path,
+            {{ source_file_column() }} as path,
             cast(null as bigint) as size_bytes,
-            cast(null as timestamp with time zone) as modified_at
+            cast(null as timestamp) as modified_at
     ),
 {% else %}
     current_files as (

@@ -22,7 +22,7 @@ source as (
         select
             *,
             row_number() over (
-                partition by source_file{% for column in column_types %}, {{ adapter.quote(column) }}{% endfor %}
+                partition by source_file{% for column in column_types %}, {{ quoted_identifier(column) }}{% endfor %}
             ) > 1 as is_duplicate
         from source
     ),
@@ -43,25 +43,25 @@ typed as (
     select
         {{ customer_key(source_column('customer_id'), source_column_type('customer_id', column_types)) }}
             as customer_id,
-        cast({{ source_column('invoice_id') or 'null' }} as varchar) as invoice_id,
-        cast({{ source_column('invoiced_at') }} as varchar) as raw_invoiced_at,
+        {{ as_text(source_column('invoice_id') or 'null') }} as invoice_id,
+        {{ as_text(source_column('invoiced_at')) }} as raw_invoiced_at,
         {{ parse_timestamp(source_column('invoiced_at'), source_column_type('invoiced_at', column_types)) }}
             as invoiced_at,
         {% if has_source_column('line_amount') -%}
-            cast({{ source_column('line_amount') }} as varchar) as raw_amount,
+            {{ as_text(source_column('line_amount')) }} as raw_amount,
             cast(null as double) as quantity,
             cast(null as double) as unit_price,
             {{ parse_amount(source_column('line_amount'), source_column_type('line_amount', column_types)) }}
                 as given_line_amount,
         {%- else -%}
-            cast({{ source_column('quantity') }} as varchar) || ' x '
-            || cast({{ source_column('unit_price') }} as varchar) as raw_amount,
+            {{ as_text(source_column('quantity')) }} || ' x '
+            || {{ as_text(source_column('unit_price')) }} as raw_amount,
             {{ parse_amount(source_column('quantity'), source_column_type('quantity', column_types)) }} as quantity,
             {{ parse_amount(source_column('unit_price'), source_column_type('unit_price', column_types)) }}
                 as unit_price,
             cast(null as double) as given_line_amount,
         {%- endif %}
-        cast({{ source_column('country') or 'null' }} as varchar) as country,
+        {{ as_text(source_column('country') or 'null') }} as country,
         {{ 'is_duplicate' if reject_duplicates or whitespace else 'false as is_duplicate' }},
         source_file
     from {{ 'fields' if whitespace else ('numbered' if reject_duplicates else 'source') }}
@@ -90,7 +90,7 @@ judged as (
             when customer_id is null then 'no customer'
             when invoiced_at is null then 'missing timestamp'
             when line_amount is null then 'missing or non-numeric amount'
-            when not isfinite(line_amount) then 'infinite or NaN amount'
+            when not {{ is_finite('line_amount') }} then 'infinite or NaN amount'
             -- Monetary is summed as exact decimals of 18 digits with 4 after the point.
             when abs(line_amount) >= 1e13 then 'amount too large (1e13 or more)'
             {% if var('country_filter') -%}

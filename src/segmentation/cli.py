@@ -22,6 +22,7 @@ import duckdb
 import yaml
 
 from segmentation.project import PROJECT_DIR
+from segmentation.spark_runner import SPARK_TARGET, run_spark_build
 
 
 def preset_vars(preset: str | None, project_dir: Path) -> dict:
@@ -89,6 +90,12 @@ def warehouse_path(project_dir: Path) -> tuple[Path, str]:
     return project_dir / shown, shown
 
 
+def spark_warehouse_path(project_dir: Path) -> tuple[Path, str]:
+    """The folder of the local Spark target's tables and metastore (as profiles.yml resolves it)."""
+    shown = os.environ.get("SEGMENTS_SPARK_DIR") or "warehouse/spark"
+    return project_dir / shown, shown
+
+
 def hold_build_lock(database: Path, shown: str):
     """An exclusive lock beside the warehouse file for as long as the returned file stays open."""
     lock = open(f"{database}.build-lock", "a+")  # noqa: SIM115 (held until the build ends)
@@ -134,6 +141,9 @@ def run_build(args: argparse.Namespace) -> int:
     extra = args.vars or os.environ.get("SEGMENTS_VARS") or None
     dbt_vars = build_vars(data, preset, extra, project_dir)
     (project_dir / "warehouse").mkdir(exist_ok=True)
+    target = args.target or os.environ.get("SEGMENTS_TARGET") or "dev"
+    if target == SPARK_TARGET:
+        return run_spark(project_dir, dbt_vars, args.dbt_args)
     database, shown = warehouse_path(project_dir)
     try:
         lock = hold_build_lock(database, shown)
@@ -149,6 +159,20 @@ def run_build(args: argparse.Namespace) -> int:
         command = dbt_command("build", dbt_vars, build_flags(args))
         print("+", " ".join(command), flush=True)
         return subprocess.call(command, cwd=project_dir)
+
+
+def run_spark(project_dir: Path, dbt_vars: dict, dbt_args: list[str]) -> int:
+    """The build on the local Spark target, one at a time per Spark warehouse folder."""
+    folder, shown = spark_warehouse_path(project_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = hold_build_lock(folder, shown)
+    except WarehouseBusy as busy:
+        print(f"segmentation build: {busy}; nothing was built.", file=sys.stderr)
+        return 1
+    with lock:
+        command = dbt_command("build", dbt_vars, dbt_args[1:] if dbt_args[:1] == ["--"] else dbt_args)
+        return run_spark_build(project_dir, dbt_vars, command[1:])
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -175,6 +199,11 @@ def parser() -> argparse.ArgumentParser:
         help="rebuild from every file of a glob source, not only the new ones ($SEGMENTS_FULL_REFRESH=1)",
     )
     build.add_argument("--project-dir", default=str(PROJECT_DIR))
+    build.add_argument(
+        "--target",
+        choices=["dev", SPARK_TARGET],
+        help="dev (DuckDB, the default) or spark (a local Spark session) ($SEGMENTS_TARGET)",
+    )
     build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed on to dbt build")
     build.set_defaults(run=run_build)
 

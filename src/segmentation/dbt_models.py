@@ -3,6 +3,10 @@
 The K-means models read int_customer_kmeans_features (customer_id as text, sample_key, the R, F, M values
 and their log features) and the CLV models customer_clv_features (x, t_x, T, the mean repeat spend), so
 no feature is computed here.
+
+One entry point per model, one path per engine: on DuckDB the models pass Arrow and get Arrow back; on
+Spark they pass Spark DataFrames (``read``) and the work goes to segmentation.spark_kmeans and
+segmentation.spark_clv, which return Spark DataFrames.
 """
 
 from __future__ import annotations
@@ -15,12 +19,27 @@ import pyarrow.compute as pc
 # clv is imported inside the CLV functions: it adds ~0.35 s of imports (scipy.special, pandas paths)
 # that the K-means models would otherwise pay inside their dbt node time.
 from segmentation import kmeans
+from segmentation.spark_tables import collect_arrow, on_spark, to_spark
 
 SAMPLE_KEY = "sample_key"
 RFM_VALUE_COLUMNS = ("recency_days", "frequency", "monetary")
 # Days in each clv_time_unit, and the days of a year used to turn periods into years when discounting.
 PERIOD_DAYS = {"week": 7, "day": 1}
 DAYS_PER_YEAR = 365.25
+
+
+def read(relation, *, whole: bool = False):
+    """What a Python model hands on from ``dbt.ref``: on DuckDB Arrow (a reader, or with ``whole`` the
+    table: an Arrow reader holds the connection until it is read in full), on Spark the DataFrame."""
+    if on_spark(relation):
+        return relation
+    reader = relation.arrow()
+    return reader.read_all() if whole else reader
+
+
+def _small_arrow(table) -> pa.Table:
+    """A table of a few rows (the k curve, centroids, CLV parameters) as Arrow, on either engine."""
+    return collect_arrow(table) if on_spark(table) else kmeans.as_arrow_table(table)
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,10 @@ class KMeansOptions:
 
 def model_selection_table(features, options: KMeansOptions) -> pa.Table:
     """The k curve (k, inertia, silhouette, is_chosen) for the table kmeans_model_selection."""
+    if on_spark(features):
+        from segmentation import spark_kmeans
+
+        return to_spark(features.sparkSession, spark_kmeans.select_k(features, options).to_arrow())
     features = kmeans.as_arrow_table(features)
     scaled, _ = kmeans.scaled_features(features)
     selection = kmeans.select_k(
@@ -67,6 +90,7 @@ def model_selection_table(features, options: KMeansOptions) -> pa.Table:
 
 def chosen_k(selection: pa.Table) -> int:
     """The one k marked is_chosen in the model-selection table."""
+    selection = _small_arrow(selection)
     chosen = selection.filter(selection["is_chosen"])["k"].to_pylist()
     if len(chosen) != 1:
         raise kmeans.SegmentationError(f"kmeans_model_selection must mark exactly one k; it marks {chosen}")
@@ -95,6 +119,8 @@ def centroids_table(
     """The centroids and the feature scaling for the table kmeans_centroids, with the customer count
     of the fit and why it was fitted or kept: ``stored`` (the table as the last build left it, None on
     the first build) is kept, scaling included, when ``refit`` allows it."""
+    if on_spark(features):
+        return _spark_centroids_table(features, k, seed=seed, refit=refit)
     features = kmeans.as_arrow_table(features)
     decision = kmeans.fit_decision(
         *_stored_k_and_customers(stored), k, features.num_rows, mode=refit.mode, max_change=refit.max_change
@@ -107,10 +133,28 @@ def centroids_table(
         )
     scaled, scaling = kmeans.scaled_features(features)
     centroids = kmeans.fit_centroids(scaled, k, _sample_keys(features), seed)
-    fitted = kmeans.centroid_table(centroids, scaling)
+    return _with_fit_record(kmeans.centroid_table(centroids, scaling), features.num_rows, decision.reason)
+
+
+def _spark_centroids_table(features, k: int, *, seed: int, refit: RefitOptions):
+    """The Spark fit (pyspark.ml): refitted every build; kmeans_refit = auto needs DuckDB for now."""
+    from segmentation import spark_kmeans
+
+    if refit.mode != "always":
+        raise kmeans.SegmentationError(
+            f"kmeans_refit = {refit.mode} is not supported on Spark yet; use kmeans_refit: always"
+        )
+    customers = features.count()
+    decision = kmeans.fit_decision(None, None, k, customers, mode=refit.mode, max_change=refit.max_change)
+    fitted = spark_kmeans.centroid_table(features, k, seed)
+    return to_spark(features.sparkSession, _with_fit_record(fitted, customers, decision.reason))
+
+
+def _with_fit_record(fitted: pa.Table, customers: int, reason: str) -> pa.Table:
+    """The fitted centroids with the customer count of the fit and why it was made."""
     return fitted.append_column(
-        CUSTOMERS_FITTED, pa.array([features.num_rows] * fitted.num_rows, pa.int64())
-    ).append_column(FIT_REASON, pa.array([decision.reason] * fitted.num_rows, pa.string()))
+        CUSTOMERS_FITTED, pa.array([customers] * fitted.num_rows, pa.int64())
+    ).append_column(FIT_REASON, pa.array([reason] * fitted.num_rows, pa.string()))
 
 
 def _stored_k_and_customers(stored: pa.Table | None) -> tuple[int | None, int | None]:
@@ -138,6 +182,10 @@ def cluster_assignment_table(features, centroids) -> pa.Table:
     """customer_id, cluster_id (1 = best), distance_to_centroid and the R, F, M values clustered,
     for every customer, against the stored centroids and scaling (cluster_profiles summarises the
     clusters without joining back)."""
+    if on_spark(features):
+        from segmentation import spark_kmeans
+
+        return spark_kmeans.assign_clusters(features, _small_arrow(centroids), cluster_assignment_table)
     features = kmeans.as_arrow_table(features)
     ranked_centroids, scaling = kmeans.centroids_and_scaling(centroids)
     log_features = features.select(kmeans.LOG_FEATURE_COLUMNS)
@@ -214,6 +262,11 @@ class ClvOptions:
 
 def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
     """The BG/NBD and Gamma-Gamma fit, one row, for the table clv_model_parameters."""
+    if on_spark(features):
+        from segmentation import spark_clv
+
+        sample = spark_clv.sampled_features(features, options.sample_size, options.seed)
+        return to_spark(features.sparkSession, clv_parameters_table(sample, options))
     features = kmeans.as_arrow_table(features)
     as_of_dates = pc.unique(features.column("as_of_date")).to_pylist() if features.num_rows else []
     if len(as_of_dates) != 1:
@@ -238,10 +291,16 @@ def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
 def lifetime_value_table(features, parameters) -> pa.Table:
     """p_alive, expected purchases and value, predicted CLV for every customer (customer_lifetime_value),
     with the fit of clv_model_parameters and the options recorded with it."""
-    parameters = kmeans.as_arrow_table(parameters)
-    options = ClvOptions.of_fit(parameters)
     from segmentation import clv
 
+    parameters = _small_arrow(parameters)
+    if on_spark(features):
+        from segmentation import spark_clv
+
+        return spark_clv.score_per_partition(
+            features, lambda batch: lifetime_value_table(batch, parameters), clv.CLV_SCHEMA
+        )
+    options = ClvOptions.of_fit(parameters)
     return clv.customer_lifetime_value_table(
         features,
         parameters,
@@ -256,8 +315,12 @@ def holdout_table(features, parameters, holdout_purchases) -> pa.Table:
     (clv_holdout_comparison); no rows when the source has no purchase on or after the as-of date."""
     from segmentation import clv
 
-    parameters = kmeans.as_arrow_table(parameters)
+    parameters = _small_arrow(parameters)
     options = ClvOptions.of_fit(parameters)
+    if on_spark(features):
+        from segmentation import spark_clv
+
+        return spark_clv.holdout_frame(features, parameters, holdout_purchases, options.period_days)
     holdout = kmeans.as_arrow_table(holdout_purchases)
     if holdout.num_rows == 0:
         return clv.HOLDOUT_SCHEMA.empty_table()

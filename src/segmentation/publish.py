@@ -26,7 +26,10 @@ import shutil
 import time
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+
+from segmentation.spark_tables import on_spark, to_spark
 
 CURRENT = "current"
 DATABASE_FILE = "segments.duckdb"
@@ -58,14 +61,18 @@ def publish_tables(session, table_names: list[str], publish_dir: Path) -> pa.Tab
     version_dir = publish_dir / _version_name(time.time_ns())
     version_dir.mkdir()
     (version_dir / INCOMPLETE_MARKER).write_text(f"{os.getpid()}\n")
-    row_counts = [_copy_table(session, name, version_dir) for name in table_names]
-    _write_view_database(session, table_names, version_dir, publish_dir.resolve() / CURRENT)
+    spark = on_spark(session)
+    copy = _copy_spark_table if spark else _copy_table
+    row_counts = [copy(session, name, version_dir) for name in table_names]
+    # On Spark the view file is written by a DuckDB of its own, as the BI tools read it.
+    views = duckdb.connect() if spark else session
+    _write_view_database(views, table_names, version_dir, publish_dir.resolve() / CURRENT)
     _mark_complete(version_dir)
     _point_current_at(publish_dir, version_dir)
     _check_current(publish_dir, version_dir)
     _remove_old_versions(publish_dir)
     _check_current(publish_dir, version_dir)
-    return pa.table(
+    published = pa.table(
         {
             "table_name": pa.array(table_names, pa.string()),
             "row_count": pa.array(row_counts, pa.int64()),
@@ -73,12 +80,24 @@ def publish_tables(session, table_names: list[str], publish_dir: Path) -> pa.Tab
             "version": pa.array([version_dir.name] * len(table_names), pa.string()),
         }
     )
+    return to_spark(session, published) if spark else published
 
 
 def _copy_table(session, name: str, version_dir: Path) -> int:
     target = version_dir / f"{name}.parquet"
     session.execute(f"copy (select * from {name}) to '{_quoted_path(target)}' (format parquet)")
     return session.execute(f"select count(*) from {name}").fetchall()[0][0]
+
+
+def _copy_spark_table(spark, name: str, version_dir: Path) -> int:
+    """One Parquet file per table, as on DuckDB: Spark writes a folder of parts, here exactly one."""
+    parts = version_dir / f".{name}.parts"
+    spark.table(name).coalesce(1).write.parquet(str(parts))
+    (part,) = parts.glob("part-*.parquet")
+    target = version_dir / f"{name}.parquet"
+    os.replace(part, target)
+    shutil.rmtree(parts)
+    return duckdb.execute(f"select count(*) from read_parquet('{_quoted_path(target)}')").fetchall()[0][0]
 
 
 def _write_view_database(session, table_names: list[str], version_dir: Path, current_dir: Path) -> None:

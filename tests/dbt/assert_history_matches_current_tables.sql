@@ -64,14 +64,14 @@ current_now as (
 history_fingerprint as (
     select
         count(*) as row_count,
-        sum(hash(history_now)) as row_hash_sum
+        sum({{ row_hash("history_now") }}) as row_hash_sum
     from history_now
 ),
 
 current_fingerprint as (
     select
         count(*) as row_count,
-        sum(hash(current_now)) as row_hash_sum
+        sum({{ row_hash("current_now") }}) as row_hash_sum
     from current_now
 ),
 

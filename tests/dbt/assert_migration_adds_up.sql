@@ -31,7 +31,11 @@ history_totals as (
 ),
 
 dimensions as (
-    select unnest(['tier', 'segment', 'cluster']) as dimension
+    select 'tier' as dimension
+    union all
+    select 'segment' as dimension
+    union all
+    select 'cluster' as dimension
 ),
 
 expected as (

@@ -13,7 +13,7 @@
                 any_value(coalesce(
                     case when rejection_reason like '%amount%' then raw_amount end,
                     case when rejection_reason like '%timestamp%' or rejection_reason like '%as-of%' then raw_invoiced_at end,
-                    cast(customer_id as varchar),
+                    {{ as_text('customer_id') }},
                     ''
                 )) as example
             from {{ lines_relation }}

@@ -52,7 +52,7 @@ class DbtProject:
         return self.query(sql)[0][0]
 
 
-BUILDING_FIXTURES = {"project", "sample_project"}
+BUILDING_FIXTURES = {"project", "sample_project", "spark_project", "spark_session"}
 
 
 def pytest_collection_modifyitems(items):

@@ -29,7 +29,7 @@ final as (
         min(purchase_date) as first_purchase_date,
         max(purchase_date) as last_purchase_date,
         sum(day_amount) as purchase_amount,
-        arg_min(day_amount, purchase_date) as first_day_amount
+        min_by(day_amount, purchase_date) as first_day_amount
     from purchase_days
     group by customer_id
 )

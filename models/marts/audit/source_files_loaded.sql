@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
     unique_key='path',
     incremental_strategy='delete+insert',
     full_refresh=file_state_full_refresh()

@@ -9,9 +9,5 @@
     {%- if paths | length == 0 -%}
         {{- return('where false') -}}
     {%- endif -%}
-    {%- set literals = [] -%}
-    {%- for path in paths -%}
-        {%- do literals.append(sql_string(path)) -%}
-    {%- endfor -%}
-    {{- return('where filename in (' ~ literals | join(', ') ~ ')') -}}
+    {{- return('where filename in (' ~ sql_string_list(paths) ~ ')') -}}
 {% endmacro %}

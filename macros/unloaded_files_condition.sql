@@ -6,9 +6,6 @@
     {%- if not loads_files_incrementally() or loaded is none or flags.FULL_REFRESH -%}
         {{- return('true') -}}
     {%- endif -%}
-    {%- set literals = [] -%}
-    {%- for path in run_query("select path from " ~ loaded).columns[0].values() -%}
-        {%- do literals.append(sql_string(path)) -%}
-    {%- endfor -%}
-    {{- return('filename not in (' ~ literals | join(', ') ~ ')' if literals else 'true') -}}
+    {%- set paths = run_query("select path from " ~ loaded).columns[0].values() -%}
+    {{- return('filename not in (' ~ sql_string_list(paths) ~ ')' if paths else 'true') -}}
 {% endmacro %}

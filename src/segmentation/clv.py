@@ -451,17 +451,28 @@ def _discounted_purchases_if_alive(
 def _distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """The distinct rows of equal-length columns: their values, each row's index into them, counts.
 
-    Each column is replaced by the rank of its value, the ranks are combined into one integer
-    code per row, and the codes are made distinct: a few 1-D sorts instead of a sort of rows.
+    Each column is dictionary-encoded (a hash table, no sort), the indices are combined into one
+    integer code per row, and the codes are encoded the same way. Distinct rows come in the order
+    of their first row, so the result depends on the row order only through that order.
     """
     codes = np.zeros(columns[0].size, dtype=np.int64)
     for column in columns:
-        distinct, ranks = np.unique(column, return_inverse=True)
-        if codes.max(initial=0) >= np.iinfo(np.int64).max // distinct.size:
-            codes = np.unique(codes, return_inverse=True)[1]
-        codes = codes * distinct.size + ranks
-    _, first, inverse, counts = np.unique(codes, return_index=True, return_inverse=True, return_counts=True)
-    return [column[first] for column in columns], inverse, counts
+        indices, distinct_count = _dictionary_indices(column)
+        if codes.max(initial=0) >= np.iinfo(np.int64).max // distinct_count:
+            codes, _ = _dictionary_indices(codes)
+        codes = codes * distinct_count + indices
+    inverse, distinct_count = _dictionary_indices(codes)
+    representative = np.empty(distinct_count, dtype=np.intp)
+    representative[inverse] = np.arange(inverse.size)
+    counts = np.bincount(inverse, minlength=distinct_count)
+    return [column[representative] for column in columns], inverse, counts
+
+
+def _dictionary_indices(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each value's index among the distinct values (numbered in order of first appearance), and
+    how many distinct values there are."""
+    encoded = pc.dictionary_encode(pa.array(values))
+    return encoded.indices.to_numpy().astype(np.int64), len(encoded.dictionary)
 
 
 # --------------------------------------------------------------------------------------------

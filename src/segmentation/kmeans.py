@@ -27,9 +27,6 @@ from numbers import Integral
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import sklearn
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 FEATURE_NAMES = ("recency", "frequency", "monetary")
@@ -331,6 +328,8 @@ def _fit_centroids(
     if distinct == 1:
         # Exact, where a K-means mean of identical values could be off in the last bit.
         return sorted_rows[:1].copy(), np.zeros(sorted_rows.shape[0], dtype=np.int32), 0.0
+    from sklearn.cluster import KMeans  # imported where used: the CLV models need this module, not sklearn
+
     model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
     with threadpool_limits(limits=_NATIVE_THREADS):
         model.fit(sorted_rows)
@@ -344,6 +343,9 @@ def _silhouette_or_none(rows: np.ndarray, labels: np.ndarray, sample_positions) 
     cluster_count = np.unique(sampled_labels).size
     if cluster_count < 2 or cluster_count > len(sampled_labels) - 1:
         return None
+    import sklearn
+    from sklearn.metrics import silhouette_score
+
     with (
         sklearn.config_context(working_memory=_SILHOUETTE_WORKING_MEMORY_MB),
         threadpool_limits(limits=_NATIVE_THREADS),

@@ -194,6 +194,16 @@ def test_gamma_gamma_fit_recovers_simulated_parameters():
     assert fitted.p * fitted.v / (fitted.q - 1) == pytest.approx(p * v / (q - 1), rel=0.01)
 
 
+def test_distinct_rows_in_order_of_first_appearance_with_each_rows_index_and_counts():
+    x = np.array([2.0, 0.0, 2.0, 2.0, 0.0, 5.0])
+    T = np.array([3.5, 1.0, 3.5, 4.0, 1.0, 3.5])
+    (x_distinct, T_distinct), inverse, counts = clv._distinct_rows(x, T)
+    assert x_distinct.tolist() == [2.0, 0.0, 2.0, 5.0]
+    assert T_distinct.tolist() == [3.5, 1.0, 4.0, 3.5]
+    assert inverse.tolist() == [0, 1, 0, 2, 1, 3]
+    assert counts.tolist() == [2, 2, 1, 1]
+
+
 def test_weights_count_customers_sharing_a_row():
     x, t_x, T = simulate_bgnbd(np.random.default_rng(3), 3_000, 0.8, 5.0, 1.2, 3.5)
     rows = np.column_stack([x, np.round(t_x), np.ceil(T)])

@@ -458,7 +458,7 @@ def _distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, 
     codes = np.zeros(columns[0].size, dtype=np.int64)
     for column in columns:
         indices, distinct_count = _dictionary_indices(column)
-        if codes.max(initial=0) >= np.iinfo(np.int64).max // distinct_count:
+        if codes.max(initial=0) >= np.iinfo(np.int64).max // max(distinct_count, 1):
             codes, _ = _dictionary_indices(codes)
         codes = codes * distinct_count + indices
     inverse, distinct_count = _dictionary_indices(codes)

@@ -37,6 +37,34 @@ def read(relation, *, whole: bool = False):
     return reader.read_all() if whole else reader
 
 
+def read_in_batches(relation, session):
+    """A per-customer input read in Arrow batches on a DuckDB cursor of its own (on Spark the
+    DataFrame): a model that maps each batch (``per_batch``) then streams its result into DuckDB on
+    its own connection while this one is still being read, so neither is ever whole in memory."""
+    if on_spark(relation):
+        return relation
+    cursor = session.cursor()
+    reader = cursor.sql(relation.sql_query()).arrow()
+
+    def batches():
+        with cursor:  # closed once the input is read to its end
+            yield from reader
+
+    return pa.RecordBatchReader.from_batches(reader.schema, batches())
+
+
+def per_batch(reader: pa.RecordBatchReader, score) -> pa.RecordBatchReader:
+    """``score(table)`` on each batch of ``reader``, handed on as a reader with the schema ``score``
+    gives an empty table."""
+    schema = score(reader.schema.empty_table()).schema
+
+    def batches():
+        for batch in reader:
+            yield from score(pa.Table.from_batches([batch])).to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
 def _small_arrow(table) -> pa.Table:
     """A table of a few rows (the k curve, centroids, CLV parameters) as Arrow, on either engine."""
     return collect_arrow(table) if on_spark(table) else kmeans.as_arrow_table(table)
@@ -178,15 +206,16 @@ def stored_table(connection, database: str, schema: str, name: str) -> pa.Table 
     return connection.sql(f"select * from {relation}").arrow().read_all()
 
 
-def cluster_assignment_table(features, centroids) -> pa.Table:
+def cluster_assignment_table(features, centroids):
     """customer_id, cluster_id (1 = best), distance_to_centroid and the R, F, M values clustered,
     for every customer, against the stored centroids and scaling (cluster_profiles summarises the
-    clusters without joining back)."""
+    clusters without joining back). A reader of features gives a reader, one batch at a time."""
     if on_spark(features):
         from segmentation import spark_kmeans
 
         return spark_kmeans.assign_clusters(features, _small_arrow(centroids), cluster_assignment_table)
-    features = kmeans.as_arrow_table(features)
+    if isinstance(features, pa.RecordBatchReader):
+        return per_batch(features, lambda batch: cluster_assignment_table(batch, centroids))
     ranked_centroids, scaling = kmeans.centroids_and_scaling(centroids)
     log_features = features.select(kmeans.LOG_FEATURE_COLUMNS)
     scaled = kmeans.log_feature_array(log_features)
@@ -288,9 +317,10 @@ def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
     )
 
 
-def lifetime_value_table(features, parameters) -> pa.Table:
+def lifetime_value_table(features, parameters):
     """p_alive, expected purchases and value, predicted CLV for every customer (customer_lifetime_value),
-    with the fit of clv_model_parameters and the options recorded with it."""
+    with the fit of clv_model_parameters and the options recorded with it. A reader of features gives
+    a reader, one batch at a time."""
     from segmentation import clv
 
     parameters = _small_arrow(parameters)
@@ -300,6 +330,8 @@ def lifetime_value_table(features, parameters) -> pa.Table:
         return spark_clv.score_per_partition(
             features, lambda batch: lifetime_value_table(batch, parameters), clv.CLV_SCHEMA
         )
+    if isinstance(features, pa.RecordBatchReader):
+        return per_batch(features, lambda batch: lifetime_value_table(batch, parameters))
     options = ClvOptions.of_fit(parameters)
     return clv.customer_lifetime_value_table(
         features,

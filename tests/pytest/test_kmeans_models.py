@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import duckdb
 
 from segmentation.dbt_models import centroids_table
+from segmentation.import_plugin import MODEL_LIBRARIES
 
 CLUSTERS = "select customer_id, cluster_id, distance_to_centroid from customer_clusters order by customer_id"
 CURVE = "select k, inertia, silhouette, is_chosen from kmeans_model_selection order by k"
@@ -115,3 +119,18 @@ def test_a_bad_refit_var_stops_the_build_naming_it(project):
     result = project.dbt("build", {"kmeans_refit": "sometimes"})
     assert result.returncode != 0
     assert "kmeans_refit must be one of always, auto; got 'sometimes'" in result.stdout
+
+
+def test_the_import_plugin_loads_the_model_libraries_in_the_background():
+    # A fresh interpreter: the test process has imported scikit-learn already.
+    check = (
+        "import sys\n"
+        "from segmentation.import_plugin import MODEL_LIBRARIES, Plugin\n"
+        "assert 'sklearn' not in sys.modules\n"
+        "Plugin(name='import_model_libraries', plugin_config={})\n"
+        "[thread] = [t for t in __import__('threading').enumerate() if t.name == 'import-model-libraries']\n"
+        "thread.join()\n"
+        "print(sorted(name for name in MODEL_LIBRARIES if name in sys.modules))\n"
+    )
+    printed = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
+    assert printed.strip() == str(sorted(MODEL_LIBRARIES))

@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         keep=args.keep,
         skip_notebook=args.skip_notebook,
         threads=args.threads,
+        dbt_vars=args.vars,
     )
     return 0 if all(result.status != "failed" for result in results) else 1
 
@@ -71,6 +72,9 @@ def _bench_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
     parser.add_argument("--keep", action="store_true", help="keep the project copy and its database")
+    parser.add_argument(
+        "--vars", help="more vars for the project's build, as YAML (e.g. '{history_grain: none}')"
+    )
     return parser
 
 

@@ -28,6 +28,7 @@ def run_benchmark(
     keep: bool = False,
     skip_notebook: bool = False,
     threads: int | None = None,
+    dbt_vars: str | None = None,
 ) -> list[BenchResult]:
     """Run the three contenders on one generated file, print the figures and save them in bench.json.
 
@@ -38,7 +39,7 @@ def run_benchmark(
     workdir.mkdir(parents=True, exist_ok=True)
     project_dir = Path(project_dir).resolve()
     generation = ensure_transactions(workdir, n_lines, seed)
-    project, dbt_nodes = run_project(generation, workdir, project_dir, threads)
+    project, dbt_nodes = run_project(generation, workdir, project_dir, threads, dbt_vars)
     floor_args = ["--project-dir", str(project_dir)]
     floor = run_child_contender("floor", generation, workdir, seed, threads, floor_args)
     reason = (
@@ -74,6 +75,7 @@ def run_child_contender(
     argv += ["--result", str(result_path), "--seed", str(seed), *(extra_args or [])]
     log_path = workdir / "logs" / f"{contender}.log"
     temp_dir = workdir / "tmp" / contender
+    temp_dir.mkdir(parents=True, exist_ok=True)  # DuckDB makes its spill folder, not the folders above it
     env = child_env(threads, {"SEGMENTS_BENCH_TEMP_DIR": str(temp_dir)})
     run = measure_child(argv, cwd=PACKAGE_PARENT, env=env, log_path=log_path, cpus=cpu_set(threads))
     result = result_from_run(contender, generation.lines, run, log_path)

@@ -1,7 +1,14 @@
 """The K-means fit with the chosen k: each cluster's centroid and the feature scaling, stored once;
 with kmeans_refit = auto the previous build's fit is kept while the customers barely changed."""
 
-from segmentation.dbt_models import RefitOptions, centroids_table, chosen_k, read, stored_table
+from segmentation.dbt_models import (
+    KMEANS_FIT_COLUMNS,
+    RefitOptions,
+    centroids_table,
+    chosen_k,
+    read,
+    stored_table,
+)
 
 
 def model(dbt, session):
@@ -17,5 +24,5 @@ def model(dbt, session):
         else None
     )
     k = chosen_k(read(dbt.ref("kmeans_model_selection"), whole=True))
-    features = read(dbt.ref("int_customer_kmeans_features"))
+    features = read(dbt.ref("int_customer_kmeans_features"), columns=KMEANS_FIT_COLUMNS)
     return centroids_table(features, k, seed=int(dbt.config.get("kmeans_seed")), refit=refit, stored=stored)

@@ -43,6 +43,8 @@ FEATURE_COLUMNS = (
     "mean_repeat_value",
     "sample_key",
 )
+# What the fit reads: it needs no customer ids.
+FIT_COLUMNS = tuple(name for name in FEATURE_COLUMNS if name != "customer_id")
 PARAMETER_SCHEMA = pa.schema(
     [
         pa.field("r", pa.float64()),
@@ -484,53 +486,58 @@ def _dictionary_indices(values: np.ndarray) -> tuple[np.ndarray, int]:
 class _Customers:
     """The feature columns as numpy arrays (mean_value NaN where null)."""
 
-    customer_id: pa.ChunkedArray
+    customer_id: pa.ChunkedArray | None  # None for a fit's input, which needs no ids
     x: np.ndarray
     t_x: np.ndarray
     T: np.ndarray
     mean_value: np.ndarray
-    sample_key: np.ndarray
 
     @classmethod
-    def from_table(cls, features) -> _Customers:
-        table = as_arrow_table(features)
-        missing = [name for name in FEATURE_COLUMNS if name not in table.column_names]
-        if missing:
-            raise SegmentationError(
-                f"the CLV features lack column(s) {missing}; they have {table.column_names}"
-            )
-        customer_id = table.column("customer_id")
-        if customer_id.null_count:
-            raise SegmentationError(f"customer_id has {customer_id.null_count} null values")
-        sample_key = table.column("sample_key")
-        if not pa.types.is_integer(sample_key.type) or sample_key.null_count:
-            raise SegmentationError(f"sample_key must be non-null integers, got {sample_key.type}")
+    def from_table(cls, features, columns: tuple[str, ...] = FEATURE_COLUMNS) -> _Customers:
+        table = _feature_table(features, columns)
+        customer_id = None
+        if "customer_id" in columns:
+            customer_id = pc.cast(table.column("customer_id"), pa.string())
+            if customer_id.null_count:
+                raise SegmentationError(f"customer_id has {customer_id.null_count} null values")
         x, t_x, T = _customer_arrays(
             table.column("repeat_purchases"), table.column("recency_periods"), table.column("age_periods")
         )
         mean_value = pc.cast(table.column("mean_repeat_value"), pa.float64()).to_numpy(zero_copy_only=False)
         return cls(
-            customer_id=pc.cast(customer_id, pa.string()),
+            customer_id=customer_id,
             x=x,
             t_x=t_x,
             T=T,
             mean_value=mean_value,
-            sample_key=sample_key.to_numpy().astype(np.uint64, copy=False),
         )
 
-    def sample(self, sample_size: int, seed: int) -> np.ndarray:
-        """Indices of the ``sample_size`` customers with the smallest seeded mix of sample_key.
 
-        Mixing the key with the seed (as the K-means sample does) makes each seed draw its own
-        sample. The indices come in key order, so neither the sample nor the order the fits sum
-        over depends on the row order: shuffled rows give bit-identical parameters.
-        """
-        keys = self.sample_key ^ mixed_seed(seed)
-        mix64_in_place(keys)
-        if keys.size > sample_size:
-            rows = np.argpartition(keys, sample_size - 1)[:sample_size]
-            return rows[np.argsort(keys[rows])]
-        return np.argsort(keys)
+def _feature_table(features, columns: tuple[str, ...]) -> pa.Table:
+    table = as_arrow_table(features)
+    missing = [name for name in columns if name not in table.column_names]
+    if missing:
+        raise SegmentationError(f"the CLV features lack column(s) {missing}; they have {table.column_names}")
+    return table
+
+
+def _sample_rows(table: pa.Table, sample_size: int, seed: int) -> np.ndarray:
+    """Indices of the ``sample_size`` customers with the smallest seeded mix of sample_key.
+
+    Mixing the key with the seed (as the K-means sample does) makes each seed draw its own sample.
+    The indices come in key order, so neither the sample nor the order the fits sum over depends on
+    the row order: shuffled rows give bit-identical parameters.
+    """
+    sample_key = table.column("sample_key")
+    if not pa.types.is_integer(sample_key.type) or sample_key.null_count:
+        raise SegmentationError(f"sample_key must be non-null integers, got {sample_key.type}")
+    keys = sample_key.to_numpy().astype(np.uint64)
+    keys ^= mixed_seed(seed)
+    mix64_in_place(keys)
+    if keys.size > sample_size:
+        rows = np.argpartition(keys, sample_size - 1)[:sample_size]
+        return rows[np.argsort(keys[rows])]
+    return np.argsort(keys)
 
 
 def clv_parameter_table(
@@ -547,14 +554,9 @@ def clv_parameter_table(
     """
     if isinstance(sample_size, bool) or not isinstance(sample_size, int) or sample_size < 2:
         raise SegmentationError(f"sample_size must be an integer >= 2, got {sample_size!r}")
-    customers = _Customers.from_table(features)
-    rows = customers.sample(sample_size, seed)
-    x, t_x, T, mean_value = (
-        customers.x[rows],
-        customers.t_x[rows],
-        customers.T[rows],
-        customers.mean_value[rows],
-    )
+    table = _feature_table(features, FIT_COLUMNS)
+    sample = _Customers.from_table(table.take(_sample_rows(table, sample_size, seed)), FIT_COLUMNS)
+    x, t_x, T, mean_value = sample.x, sample.t_x, sample.T, sample.mean_value
     (x_distinct, t_x_distinct, T_distinct), _, counts = _distinct_rows(x, t_x, T)
     bgnbd = fit_bgnbd(x_distinct, t_x_distinct, T_distinct, weights=counts)
     repeat = x > 0
@@ -572,7 +574,7 @@ def clv_parameter_table(
         "q": gamma_gamma.q,
         "v": gamma_gamma.v,
         "gamma_gamma_log_likelihood": gamma_gamma.log_likelihood,
-        "customers_fitted": rows.size,
+        "customers_fitted": x.size,
         "repeat_customers": int(repeat.sum()),
         "gamma_gamma_customers": int(positive_spend.sum()),
         "excluded_non_positive_spend": int((repeat & ~positive_spend).sum()),

@@ -22,15 +22,20 @@ from segmentation import kmeans
 from segmentation.spark_tables import collect_arrow, on_spark, to_spark
 
 SAMPLE_KEY = "sample_key"
+# What choosing k and fitting the centroids read of int_customer_kmeans_features.
+KMEANS_FIT_COLUMNS = (SAMPLE_KEY, *kmeans.LOG_FEATURE_COLUMNS)
 RFM_VALUE_COLUMNS = ("recency_days", "frequency", "monetary")
 # Days in each clv_time_unit, and the days of a year used to turn periods into years when discounting.
 PERIOD_DAYS = {"week": 7, "day": 1}
 DAYS_PER_YEAR = 365.25
 
 
-def read(relation, *, whole: bool = False):
-    """What a Python model hands on from ``dbt.ref``: on DuckDB Arrow (a reader, or with ``whole`` the
-    table: an Arrow reader holds the connection until it is read in full), on Spark the DataFrame."""
+def read(relation, *, whole: bool = False, columns: tuple[str, ...] = ()):
+    """What a Python model hands on from ``dbt.ref``, only ``columns`` if given: on DuckDB Arrow (a
+    reader, or with ``whole`` the table: an Arrow reader holds the connection until it is read in
+    full), on Spark the DataFrame."""
+    if columns:
+        relation = relation.select(*columns)
     if on_spark(relation):
         return relation
     reader = relation.arrow()
@@ -102,10 +107,12 @@ def model_selection_table(features, options: KMeansOptions) -> pa.Table:
 
         return to_spark(features.sparkSession, spark_kmeans.select_k(features, options).to_arrow())
     features = kmeans.as_arrow_table(features)
-    scaled, _ = kmeans.scaled_features(features)
+    sample, sample_keys, _ = kmeans.scaled_sample(
+        features, options.sample_size, options.seed, _sample_keys(features)
+    )
     selection = kmeans.select_k(
-        scaled,
-        _sample_keys(features),
+        sample,
+        sample_keys,
         k_min=options.k_min,
         k_max=options.k_max,
         k=options.k,
@@ -159,8 +166,10 @@ def centroids_table(
             FIT_REASON,
             pa.array([decision.reason] * stored.num_rows),
         )
-    scaled, scaling = kmeans.scaled_features(features)
-    centroids = kmeans.fit_centroids(scaled, k, _sample_keys(features), seed)
+    sample, sample_keys, scaling = kmeans.scaled_sample(
+        features, kmeans.DEFAULT_FIT_SAMPLE_SIZE, seed, _sample_keys(features)
+    )
+    centroids = kmeans.fit_centroids(sample, k, sample_keys, seed)
     return _with_fit_record(kmeans.centroid_table(centroids, scaling), features.num_rows, decision.reason)
 
 
@@ -287,6 +296,13 @@ class ClvOptions:
     @property
     def horizon_periods(self) -> float:
         return self.horizon_days / self.period_days
+
+
+def clv_fit_columns() -> tuple[str, ...]:
+    """What the CLV fit reads of customer_clv_features."""
+    from segmentation import clv
+
+    return (*clv.FIT_COLUMNS, "as_of_date")
 
 
 def clv_parameters_table(features, options: ClvOptions) -> pa.Table:

@@ -92,10 +92,12 @@ class FeatureScaling:
     def fit(cls, log_features: np.ndarray) -> FeatureScaling:
         if log_features.shape[0] == 0:
             raise SegmentationError("no customers to cluster: cannot fit a scaling on 0 rows")
-        centres_and_scales = [
-            _centre_and_scale(log_features[:, position]) for position in range(log_features.shape[1])
-        ]
-        centres, scales = zip(*centres_and_scales, strict=True)
+        return cls.of_columns(log_features[:, position] for position in range(log_features.shape[1]))
+
+    @classmethod
+    def of_columns(cls, columns) -> FeatureScaling:
+        """The scaling of each column of an iterable, taken one at a time."""
+        centres, scales = zip(*(_centre_and_scale(column) for column in columns), strict=True)
         return cls(mean=np.array(centres), scale=np.array(scales))
 
     def scale_in_place(self, log_features: np.ndarray) -> None:
@@ -133,6 +135,39 @@ def scaled_features(table) -> tuple[np.ndarray, FeatureScaling]:
     ``table`` holds the columns of ``LOG_FEATURE_COLUMNS`` (int_customer_kmeans_features, where the
     log recipe lives); errors name a missing, non-numeric, null or infinite column.
     """
+    table = _feature_table(table)
+    features = log_feature_array(table)
+    scaling = FeatureScaling.fit(features)
+    scaling.scale_in_place(features)
+    return features, scaling
+
+
+def scaled_sample(
+    table, max_rows: int, seed: int, sample_keys
+) -> tuple[np.ndarray, np.ndarray, FeatureScaling]:
+    """The scaled features and sample keys of the at most ``max_rows`` rows a fit draws, and the
+    scaling of all rows, without a scaled copy of every row (one column at a time).
+
+    ``select_k`` and ``fit_centroids`` given this sample, the same ``seed`` and a sample size up to
+    ``max_rows`` fit exactly the rows they would draw from ``scaled_features`` of the whole table.
+    """
+    table = _feature_table(table)
+    sample_keys = _validated_sample_keys(sample_keys, table.num_rows)
+    max_rows = _require_int("max_rows", max_rows, 1)
+    rows = (
+        _sample_row_indices(max_rows, seed, sample_keys)
+        if table.num_rows > max_rows
+        else np.arange(table.num_rows)
+    )
+    scaling = FeatureScaling.of_columns(
+        _as_float_column(table.column(name), name) for name in LOG_FEATURE_COLUMNS
+    )
+    sample = log_feature_array(table.take(rows))
+    scaling.scale_in_place(sample)
+    return sample, sample_keys[rows], scaling
+
+
+def _feature_table(table) -> pa.Table:
     table = as_arrow_table(table)
     missing = [name for name in LOG_FEATURE_COLUMNS if name not in table.column_names]
     if missing:
@@ -142,10 +177,7 @@ def scaled_features(table) -> tuple[np.ndarray, FeatureScaling]:
             "no customers to cluster: the feature table has 0 rows; check that the upstream RFM model "
             "returns customers (source filters, as-of date)"
         )
-    features = log_feature_array(table)
-    scaling = FeatureScaling.fit(features)
-    scaling.scale_in_place(features)
-    return features, scaling
+    return table
 
 
 def log_feature_array(table: pa.Table) -> np.ndarray:

@@ -57,7 +57,7 @@ report: venv
 
 bench: export SEGMENTS_BENCH_LINES = $(value N)
 bench: venv
-	$(BIN)/python -m benchmarks --lines "$$SEGMENTS_BENCH_LINES"
+	$(BIN)/python -m benchmarks --lines "$$SEGMENTS_BENCH_LINES" --history-cost
 	$(BIN)/python -m benchmarks.daily --lines "$$SEGMENTS_BENCH_LINES"
 
 sample: venv

@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         skip_notebook=args.skip_notebook,
         threads=args.threads,
         dbt_vars=args.vars,
+        history_cost=args.history_cost,
     )
     return 0 if all(result.status != "failed" for result in results) else 1
 
@@ -75,6 +76,10 @@ def _bench_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--vars", help="more vars for the project's build, as YAML (e.g. '{history_grain: none}')"
     )
+    parser.add_argument(
+        "--history-cost", action="store_true",
+        help="also build the project with history_grain: none and print what history adds",
+    )  # fmt: skip
     return parser
 
 

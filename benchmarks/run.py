@@ -7,6 +7,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import yaml
+
 from benchmarks import report
 from benchmarks.contenders import notebook
 from benchmarks.contenders.project import run_project
@@ -29,6 +31,7 @@ def run_benchmark(
     skip_notebook: bool = False,
     threads: int | None = None,
     dbt_vars: str | None = None,
+    history_cost: bool = False,
 ) -> list[BenchResult]:
     """Run the three contenders on one generated file, print the figures and save them in bench.json.
 
@@ -40,6 +43,12 @@ def run_benchmark(
     project_dir = Path(project_dir).resolve()
     generation = ensure_transactions(workdir, n_lines, seed)
     project, dbt_nodes = run_project(generation, workdir, project_dir, threads, dbt_vars)
+    without_history = None
+    if history_cost:
+        no_history_vars = json.dumps({**yaml.safe_load(dbt_vars or "{}"), "history_grain": "none"})
+        without_history, _ = run_project(
+            generation, workdir, project_dir, threads, no_history_vars, name="project_without_history"
+        )
     floor_args = ["--project-dir", str(project_dir)]
     floor = run_child_contender("floor", generation, workdir, seed, threads, floor_args)
     reason = (
@@ -51,11 +60,12 @@ def run_benchmark(
         notebook_result = run_child_contender("notebook", generation, workdir, seed, threads)
     results = [project, floor, notebook_result]
     report.fill_ratios(results)
-    figures = report.summary(seed, generation, results, dbt_nodes)
+    figures = report.summary(seed, generation, results, dbt_nodes, without_history)
     report.write_bench_json(workdir, figures)
     print(report.format_report(figures), flush=True)
     if not keep:
         shutil.rmtree(workdir / "project", ignore_errors=True)
+        shutil.rmtree(workdir / "project_without_history", ignore_errors=True)
         shutil.rmtree(workdir / "tmp", ignore_errors=True)
     return results
 

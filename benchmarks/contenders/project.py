@@ -17,22 +17,27 @@ SLOWEST_NODES_SHOWN = 8
 
 
 def run_project(
-    generation: Generation, workdir: Path, project_dir: Path, threads: int | None, dbt_vars: str | None = None
+    generation: Generation,
+    workdir: Path,
+    project_dir: Path,
+    threads: int | None,
+    dbt_vars: str | None = None,
+    name: str = "project",
 ) -> tuple[BenchResult, list[dict]]:
-    """A first build on a fresh copy of the project, as a user runs it: ``segmentation build --data
-    FILE [--vars VARS]`` (what ``make build DATA=FILE`` runs), start-up and dbt's parse of the new
-    vars included. The result and the slowest nodes."""
-    copy = copy_project(workdir / "project", project_dir)
+    """A first build on a fresh copy of the project (in ``workdir/name``), as a user runs it:
+    ``segmentation build --data FILE [--vars VARS]`` (what ``make build DATA=FILE`` runs), start-up
+    and dbt's parse of the new vars included. The result and the slowest nodes."""
+    copy = copy_project(workdir / name, project_dir)
     database = copy / "warehouse" / "segments.duckdb"
     argv = [str(Path(sys.executable).with_name("segmentation")), "build", "--project-dir", str(copy)]
     argv += ["--data", str(generation.path)] + (["--vars", dbt_vars] if dbt_vars else [])
     env = child_env(threads, {"SEGMENTS_DB": str(database)})
-    log_path = workdir / "logs" / "project.log"
+    log_path = workdir / "logs" / f"{name}.log"
     run = measure_child(argv, cwd=copy, env=env, log_path=log_path, cpus=cpu_set(threads))
     run_results = copy / "target" / "run_results.json"
     if run_results.exists():
-        shutil.copy2(run_results, workdir / "project_run_results.json")
-    result = result_from_run("project", generation.lines, run, log_path)
+        shutil.copy2(run_results, workdir / f"{name}_run_results.json")
+    result = result_from_run(name, generation.lines, run, log_path)
     result.steps = dbt_step_seconds(run_results)
     if "dbt_elapsed" in result.steps:
         result.steps["start_up_and_parse"] = round(run.wall_seconds - result.steps["dbt_elapsed"], 3)

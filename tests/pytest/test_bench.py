@@ -32,7 +32,7 @@ def smoke_run(tmp_path_factory):
         # libgomp spins while it waits; on a shared, busy machine that makes scikit-learn's K-means
         # several times slower. Passive waiting keeps the smoke test short; figures are not checked.
         patch.setenv("OMP_WAIT_POLICY", "PASSIVE")
-        results = run_benchmark(SMOKE_LINES, workdir, keep=True)
+        results = run_benchmark(SMOKE_LINES, workdir, keep=True, history_cost=True)
     return workdir, {result.contender: result for result in results}
 
 
@@ -116,6 +116,11 @@ def test_ratios_are_reported_and_saved(smoke_run):
     assert saved["ratios"]["project_over_floor"] == results["project"].vs_floor
     assert saved["machine"]["cpus"] >= 1
     assert [row["contender"] for row in saved["results"]] == ["project", "floor", "notebook"]
+    without_history = saved["history_cost"]["build_without_history"]
+    assert without_history["contender"] == "project_without_history" and without_history["status"] == "ok"
+    assert saved["history_cost"]["seconds"] == round(
+        project.wall_seconds - without_history["wall_seconds"], 3
+    )
 
 
 def test_the_floor_takes_its_features_and_sample_keys_from_the_project_macros(tmp_path):
@@ -154,6 +159,7 @@ def test_report_says_where_the_notebook_stopped():
         "results": [asdict(skipped)],
         "ratios": {"project_over_floor": None, "notebook_over_project": None},
         "dbt_slowest_nodes": [],
+        "history_cost": None,
     }
     text = report.format_report(figures)
     assert "skipped: too big" in text

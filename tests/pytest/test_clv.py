@@ -26,6 +26,7 @@ from segmentation.clv import (
     p_alive,
     predicted_clv,
 )
+from segmentation.dbt_models import ClvOptions, clv_parameters_table, lifetime_value_table
 from segmentation.kmeans import SegmentationError
 from segmentation.project import PROJECT_DIR
 
@@ -388,6 +389,27 @@ def test_parameter_sample_depends_on_the_seed_not_on_row_order():
     assert fit_parameters(shuffled, sample_size=1_000).equals(first)  # bit for bit
     other_seed = fit_parameters(features, sample_size=1_000, seed=12)
     assert other_seed["r"].to_pylist() != first["r"].to_pylist()
+
+
+def test_the_fit_needs_no_customer_ids():
+    features = features_table(3_000, seed=6)
+    without_ids = features.select(list(clv.FIT_COLUMNS))
+    assert fit_parameters(without_ids, sample_size=1_000).equals(fit_parameters(features, sample_size=1_000))
+
+
+def test_lifetime_values_of_batches_equal_those_of_the_whole_table():
+    features = features_table(2_000, seed=8)
+    features = features.append_column("as_of_date", pa.array([date(2011, 12, 10)] * features.num_rows))
+    options = ClvOptions.from_text(
+        time_unit="week", horizon_days=365, annual_discount_rate=0.1, sample_size=1_500, seed=11
+    )
+    parameters = clv_parameters_table(features, options)
+    batches = pa.RecordBatchReader.from_batches(features.schema, features.to_batches(max_chunksize=300))
+
+    streamed = lifetime_value_table(batches, parameters)
+
+    assert isinstance(streamed, pa.RecordBatchReader)
+    assert streamed.read_all().equals(lifetime_value_table(features, parameters))
 
 
 def test_lifetime_value_table_scores_every_customer_like_the_numpy_functions():

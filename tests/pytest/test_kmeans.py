@@ -23,6 +23,7 @@ from segmentation.kmeans import (
     fit_decision,
     kneedle_elbow,
     scaled_features,
+    scaled_sample,
     select_k,
 )
 
@@ -341,6 +342,35 @@ def test_sample_keys_draw_the_same_sample_in_any_row_order():
     assert original.to_arrow().equals(permuted.to_arrow())
     assert original.sample_rows == 60
     np.testing.assert_array_equal(assign_to_nearest(features, centroids)[0], blob)
+
+
+def test_a_scaled_sample_fits_exactly_what_the_scaled_features_of_everyone_fit():
+    table = feature_table(ranked_blobs()[0])
+    everyone, scaling = scaled_features(table)
+    sample, sample_keys, sample_scaling = scaled_sample(table, 120, 3, keys_of(table))
+
+    assert sample.shape == (120, 3)
+    assert (sample_scaling.mean.tolist(), sample_scaling.scale.tolist()) == (
+        scaling.mean.tolist(),
+        scaling.scale.tolist(),
+    )
+    curve = select_k(everyone, keys_of(table), seed=3, sample_size=120).curve
+    assert select_k(sample, sample_keys, seed=3, sample_size=120).curve == curve
+    np.testing.assert_array_equal(
+        fit_centroids(sample, 4, sample_keys, seed=3, fit_sample_size=120),
+        fit_centroids(everyone, 4, keys_of(table), seed=3, fit_sample_size=120),
+    )
+
+
+def test_cluster_assignment_of_batches_equals_the_assignment_of_the_whole_table():
+    table = feature_table(ranked_blobs()[0])
+    _, centroids, whole = segment(table)
+    batches = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=37))
+
+    streamed = cluster_assignment_table(batches, centroids)
+
+    assert isinstance(streamed, pa.RecordBatchReader)
+    assert streamed.read_all().equals(whole)
 
 
 def test_sample_keys_of_the_wrong_length_are_a_clear_error():

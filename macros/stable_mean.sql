@@ -8,7 +8,7 @@
 {% endmacro %}
 
 {% macro duckdb__stable_mean(expression) %}
-    {{- 'avg(' ~ expression ~ ' order by ' ~ expression ~ ')' -}}
+    {{- 'cast(avg(' ~ _exact_decimal(expression) ~ ') as double)' -}}
 {% endmacro %}
 
 {% macro spark__stable_mean(expression) %}

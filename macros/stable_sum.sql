@@ -1,6 +1,8 @@
 {#- A sum of doubles whatever the order of the rows: an engine adds in the order its threads and the
     table's rows come, and a float sum's last bits follow that order, so the same customers would give
-    other totals in a daily build than in a full refresh. Summed in value order instead. -#}
+    other totals in a daily build than in a full refresh. DuckDB sums the values as exact decimals
+    (each rounded to 1e-12; an integer sum has no order, and it streams where an ordered aggregate
+    holds every value of a group in memory); Spark folds them sorted. -#}
 {% macro stable_sum(expression) %}
     {{- return(adapter.dispatch('stable_sum')(expression)) -}}
 {% endmacro %}
@@ -10,7 +12,11 @@
 {% endmacro %}
 
 {% macro duckdb__stable_sum(expression) %}
-    {{- 'sum(' ~ expression ~ ' order by ' ~ expression ~ ')' -}}
+    {{- 'cast(sum(' ~ _exact_decimal(expression) ~ ') as double)' -}}
+{% endmacro %}
+
+{% macro _exact_decimal(expression) %}
+    {{- 'cast(' ~ expression ~ ' as decimal(38, 12))' -}}
 {% endmacro %}
 
 {#- Spark's aggregates take no order: fold the sorted values (null when there are none, as sum). -#}

@@ -1,6 +1,8 @@
 -- The CLV input, one row per customer of int_customer_rfm: the BG/NBD summary (x, t_x, T) and the mean
 -- spend of the repeat purchases, from purchase days (lines on one day are one purchase), in the unit
 -- of the var clv_time_unit. T runs to the last day before the as-of date, as the CDNOW paper counted.
+-- A view: the CLV models read it as they run (writing it as a table cost more than computing it twice).
+{{ config(materialized='view') }}
 {%- set period_days = 7 if var('clv_time_unit') == 'week' else 1 %}
 
 with

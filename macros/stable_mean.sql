@@ -8,7 +8,7 @@
 {% endmacro %}
 
 {% macro duckdb__stable_mean(expression) %}
-    {{- 'cast(avg(' ~ _exact_decimal(expression) ~ ') as double)' -}}
+    {{- _exact_or_float('avg', expression) -}}
 {% endmacro %}
 
 {% macro spark__stable_mean(expression) %}

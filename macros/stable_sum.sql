@@ -12,12 +12,16 @@
 {% endmacro %}
 
 {% macro duckdb__stable_sum(expression) %}
-    {{- 'cast(sum(' ~ _exact_decimal(expression) ~ ') as double)' -}}
+    {{- _exact_or_float('sum', expression) -}}
 {% endmacro %}
 
-{% macro _exact_decimal(expression) %}
-    {{- 'cast(' ~ expression ~ ' as decimal(38, 12))' -}}
-{% endmacro %}
+{#- aggregate(expression) over exact decimals, or over the doubles when a value is NaN, infinite or
+    too large for the decimal: then the result is NaN or infinite (or huge) as a float sum gives it. -#}
+{% macro _exact_or_float(aggregate, expression) %}
+    {%- set exact = 'isfinite(' ~ expression ~ ') and abs(' ~ expression ~ ') < 1e25' -%}
+    case when bool_and({{ exact }}) is false then {{ aggregate }}({{ expression }})
+    else cast({{ aggregate }}(case when {{ exact }} then cast({{ expression }} as decimal(38, 12)) end) as double) end
+{%- endmacro %}
 
 {#- Spark's aggregates take no order: fold the sorted values (null when there are none, as sum). -#}
 {% macro spark__stable_sum(expression) %}

@@ -18,7 +18,7 @@
 {#- aggregate(expression) over exact decimals, or over the doubles when a value is NaN, infinite or
     too large for the decimal: then the result is NaN or infinite (or huge) as a float sum gives it. -#}
 {% macro _exact_or_float(aggregate, expression) %}
-    {%- set exact = 'isfinite(' ~ expression ~ ') and abs(' ~ expression ~ ') < 1e25' -%}
+    {%- set exact = is_finite(expression) ~ ' and abs(' ~ expression ~ ') < 1e25' -%}
     case when bool_and({{ exact }}) is false then {{ aggregate }}({{ expression }})
     else cast({{ aggregate }}(case when {{ exact }} then cast({{ expression }} as decimal(38, 12)) end) as double) end
 {%- endmacro %}

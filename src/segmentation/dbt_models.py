@@ -62,12 +62,7 @@ def per_batch(reader: pa.RecordBatchReader, score) -> pa.RecordBatchReader:
     """``score(table)`` on each batch of ``reader``, handed on as a reader with the schema ``score``
     gives an empty table."""
     schema = score(reader.schema.empty_table()).schema
-
-    def batches():
-        for batch in reader:
-            yield from score(pa.Table.from_batches([batch])).to_batches()
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
+    return pa.RecordBatchReader.from_batches(schema, kmeans.map_batches(reader, score))
 
 
 def _small_arrow(table) -> pa.Table:

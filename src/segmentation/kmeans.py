@@ -703,3 +703,10 @@ def as_arrow_table(data) -> pa.Table:
         f"expected a pyarrow Table or RecordBatchReader, got {type(data).__name__}; in a dbt "
         "Python model pass dbt.ref(...).arrow()"
     )
+
+
+def map_batches(batches, score):
+    """``score(table)`` on each Arrow record batch, as record batches: a function of whole tables run
+    one batch at a time (a DuckDB reader, a Spark partition)."""
+    for batch in batches:
+        yield from score(pa.Table.from_batches([batch])).to_batches()

@@ -41,12 +41,9 @@ def single_as_of_date(features: DataFrame):
 
 def score_per_partition(features: DataFrame, score_batch, output_schema: pa.Schema) -> DataFrame:
     """``score_batch(batch_table)``, giving ``output_schema``, on every partition."""
-
-    def score(batches):
-        for batch in batches:
-            yield from score_batch(pa.Table.from_batches([batch])).to_batches()
-
-    return features.mapInArrow(score, from_arrow_schema(output_schema))
+    return features.mapInArrow(
+        lambda batches: kmeans.map_batches(batches, score_batch), from_arrow_schema(output_schema)
+    )
 
 
 def holdout_frame(

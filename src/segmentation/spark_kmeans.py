@@ -193,8 +193,7 @@ def assign_clusters(features: DataFrame, centroids: pa.Table, assign_batch) -> D
     output_schema = assign_batch(empty, centroids).schema
 
     def assign(batches):
-        for batch in batches:
-            yield from assign_batch(pa.Table.from_batches([batch]), centroids).to_batches()
+        return kmeans.map_batches(batches, lambda batch: assign_batch(batch, centroids))
 
     return selected.mapInArrow(assign, from_arrow_schema(output_schema))
 

@@ -2,7 +2,6 @@
 with kmeans_refit = auto the previous build's fit is kept while the customers barely changed."""
 
 from segmentation.dbt_models import (
-    KMEANS_FIT_COLUMNS,
     RefitOptions,
     centroids_table,
     chosen_k,
@@ -24,5 +23,11 @@ def model(dbt, session):
         else None
     )
     k = chosen_k(read(dbt.ref("kmeans_model_selection"), whole=True))
-    features = read(dbt.ref("int_customer_kmeans_features"), columns=KMEANS_FIT_COLUMNS)
-    return centroids_table(features, k, seed=int(dbt.config.get("kmeans_seed")), refit=refit, stored=stored)
+    return centroids_table(
+        dbt.ref("int_customer_kmeans_features"),
+        k,
+        seed=int(dbt.config.get("kmeans_seed")),
+        refit=refit,
+        stored=stored,
+        session=session,
+    )

@@ -1,6 +1,6 @@
 """The K-means model-selection curve: inertia and silhouette for each k, and which k is chosen."""
 
-from segmentation.dbt_models import KMEANS_FIT_COLUMNS, KMeansOptions, model_selection_table, read
+from segmentation.dbt_models import KMeansOptions, model_selection_table
 
 
 def model(dbt, session):
@@ -14,6 +14,4 @@ def model(dbt, session):
         sample_size=dbt.config.get("kmeans_sample_size"),
         silhouette_sample_size=dbt.config.get("kmeans_silhouette_sample_size"),
     )
-    return model_selection_table(
-        read(dbt.ref("int_customer_kmeans_features"), columns=KMEANS_FIT_COLUMNS), options
-    )
+    return model_selection_table(dbt.ref("int_customer_kmeans_features"), options, session)

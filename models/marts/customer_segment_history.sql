@@ -1,3 +1,7 @@
+{#- What later steps read of each scored row; narrow on purpose (the previous-period join makes DuckDB
+    keep every row of `clustered` in memory). -#}
+{%- set row_columns = ['customer_key', 'as_of_date', 'recency_days', 'frequency', 'monetary', 'r_score',
+    'f_score', 'm_score', 'rfm_score', 'tier_rank', 'rfm_segment'] -%}
 {#- Every cluster a fit can have: k is at most kmeans_k_max, or kmeans_k when it is forced. -#}
 {%- set max_clusters = [var('kmeans_k_max'), var('kmeans_k') if var('kmeans_k') is number else 1] | max -%}
 -- One row per customer per reported period end: RFM values, scores, tier, named segment and cluster
@@ -57,7 +61,9 @@ centroid_row as (
 -- The K-means features (macro log_feature), scaled by the stored scaling.
 scaled as (
     select
-        segmented.*,
+        {%- for column in row_columns %}
+            segmented.{{ column }},
+        {%- endfor %}
         ({{ log_feature('segmented.recency_days') }} - centroid_row.log_recency_mean)
         / centroid_row.log_recency_scale as scaled_recency,
         ({{ log_feature('segmented.frequency') }} - centroid_row.log_frequency_mean)
@@ -98,7 +104,9 @@ nearest as (
 -- The nearest centroid; on a tie the lower cluster id, as assign_to_nearest does.
 clustered as (
     select
-        *,
+        {%- for column in row_columns %}
+            {{ column }},
+        {%- endfor %}
         case nearest_distance
             {%- for i in range(1, max_clusters + 1) %}
                 when distance_{{ i }} then {{ i }}

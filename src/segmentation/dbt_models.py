@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -95,15 +96,65 @@ class KMeansOptions:
         )
 
 
-def model_selection_table(features, options: KMeansOptions) -> pa.Table:
-    """The k curve (k, inertia, silhouette, is_chosen) for the table kmeans_model_selection."""
+@dataclass(frozen=True)
+class KMeansFeatures:
+    """int_customer_kmeans_features as the K-means fits read it on DuckDB: one query per need (the
+    sample keys, one log feature, the rows of a sample), so no more than that is held at once."""
+
+    relation: object  # a DuckDB relation on ``connection``
+    connection: object
+
+    @classmethod
+    def of(cls, features, session=None) -> KMeansFeatures:
+        """From the relation ``dbt.ref`` gives on ``session``, or from Arrow (a table or reader)."""
+        if session is None:
+            import duckdb
+
+            session = duckdb.connect()
+            features = session.from_arrow(kmeans.as_arrow_table(features))
+        missing = [name for name in KMEANS_FIT_COLUMNS if name not in features.columns]
+        if missing:
+            raise kmeans.SegmentationError(
+                f"the K-means features lack column(s) {missing}; they have {features.columns}"
+            )
+        return cls(features.select(*KMEANS_FIT_COLUMNS), session)
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return self.relation.select(name).arrow().read_all().column(0)
+
+    def sample_keys(self) -> np.ndarray:
+        keys = self.column(SAMPLE_KEY).to_numpy()
+        if len(keys) == 0:
+            raise kmeans.SegmentationError(
+                "no customers to cluster: int_customer_kmeans_features has 0 rows; check that the "
+                "upstream RFM model returns customers (source filters, as-of date)"
+            )
+        return keys
+
+    def sample(self, keys: np.ndarray, max_rows: int, seed: int) -> pa.Table:
+        """The rows of the at most ``max_rows`` customers a fit draws by their ``keys`` (all when
+        fewer), read with a semi-join instead of every row."""
+        rows = kmeans.sample_row_indices(keys, max_rows, seed)
+        if len(rows) == len(keys):
+            return self.relation.arrow().read_all()
+        drawn = self.connection.from_arrow(pa.table({SAMPLE_KEY: keys[rows]}))
+        return self.relation.join(drawn, SAMPLE_KEY, how="semi").arrow().read_all()
+
+
+def model_selection_table(features, options: KMeansOptions, session=None) -> pa.Table:
+    """The k curve (k, inertia, silhouette, is_chosen) for the table kmeans_model_selection.
+
+    The curve's sample is scaled by its own mean and deviation: exactly everyone's scaling when every
+    customer is in the sample, and otherwise no pass over every customer just to choose k (the fit
+    computes everyone's scaling, once)."""
     if on_spark(features):
         from segmentation import spark_kmeans
 
         return to_spark(features.sparkSession, spark_kmeans.select_k(features, options).to_arrow())
-    features = kmeans.as_arrow_table(features)
+    source = KMeansFeatures.of(features, session)
+    drawn = source.sample(source.sample_keys(), options.sample_size, options.seed)
     sample, sample_keys, _ = kmeans.scaled_sample(
-        features, options.sample_size, options.seed, _sample_keys(features)
+        drawn, options.sample_size, options.seed, _sample_keys(drawn)
     )
     selection = kmeans.select_k(
         sample,
@@ -144,16 +195,24 @@ FIT_REASON = "fit_reason"
 
 
 def centroids_table(
-    features, k: int, *, seed: int, refit: RefitOptions = RefitOptions(), stored: pa.Table | None = None
+    features,
+    k: int,
+    *,
+    seed: int,
+    refit: RefitOptions = RefitOptions(),
+    stored: pa.Table | None = None,
+    session=None,
 ) -> pa.Table:
     """The centroids and the feature scaling for the table kmeans_centroids, with the customer count
     of the fit and why it was fitted or kept: ``stored`` (the table as the last build left it, None on
-    the first build) is kept, scaling included, when ``refit`` allows it."""
+    the first build) is kept, scaling included, when ``refit`` allows it. The scaling is of every
+    customer, read one column at a time; the centroids are fitted on the drawn sample only."""
     if on_spark(features):
         return _spark_centroids_table(features, k, seed=seed, refit=refit)
-    features = kmeans.as_arrow_table(features)
+    source = KMeansFeatures.of(features, session)
+    keys = source.sample_keys()
     decision = kmeans.fit_decision(
-        *_stored_k_and_customers(stored), k, features.num_rows, mode=refit.mode, max_change=refit.max_change
+        *_stored_k_and_customers(stored), k, len(keys), mode=refit.mode, max_change=refit.max_change
     )
     if not decision.refit:
         return stored.set_column(
@@ -161,11 +220,10 @@ def centroids_table(
             FIT_REASON,
             pa.array([decision.reason] * stored.num_rows),
         )
-    sample, sample_keys, scaling = kmeans.scaled_sample(
-        features, kmeans.DEFAULT_FIT_SAMPLE_SIZE, seed, _sample_keys(features)
-    )
-    centroids = kmeans.fit_centroids(sample, k, sample_keys, seed)
-    return _with_fit_record(kmeans.centroid_table(centroids, scaling), features.num_rows, decision.reason)
+    scaling = kmeans.feature_scaling(source.column)
+    drawn = source.sample(keys, kmeans.DEFAULT_FIT_SAMPLE_SIZE, seed)
+    centroids = kmeans.fit_centroids(kmeans.scaled_rows(drawn, scaling), k, _sample_keys(drawn), seed)
+    return _with_fit_record(kmeans.centroid_table(centroids, scaling), len(keys), decision.reason)
 
 
 def _spark_centroids_table(features, k: int, *, seed: int, refit: RefitOptions):

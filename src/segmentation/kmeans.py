@@ -153,18 +153,31 @@ def scaled_sample(
     """
     table = _feature_table(table)
     sample_keys = _validated_sample_keys(sample_keys, table.num_rows)
+    rows = sample_row_indices(sample_keys, max_rows, seed)
+    scaling = feature_scaling(table.column)
+    return scaled_rows(table.take(rows), scaling), sample_keys[rows], scaling
+
+
+def sample_row_indices(sample_keys: np.ndarray, max_rows: int, seed: int) -> np.ndarray:
+    """The rows (of one key each) a fit of at most ``max_rows`` rows draws: all when fewer."""
+    sample_keys = _validated_sample_keys(sample_keys, len(sample_keys))
     max_rows = _require_int("max_rows", max_rows, 1)
-    rows = (
-        _sample_row_indices(max_rows, seed, sample_keys)
-        if table.num_rows > max_rows
-        else np.arange(table.num_rows)
-    )
-    scaling = FeatureScaling.of_columns(
-        _as_float_column(table.column(name), name) for name in LOG_FEATURE_COLUMNS
-    )
-    sample = log_feature_array(table.take(rows))
-    scaling.scale_in_place(sample)
-    return sample, sample_keys[rows], scaling
+    if len(sample_keys) <= max_rows:
+        return np.arange(len(sample_keys))
+    return _sample_row_indices(max_rows, seed, sample_keys)
+
+
+def feature_scaling(column_of) -> FeatureScaling:
+    """The scaling of the log features, reading one column at a time: ``column_of(name)`` gives the
+    Arrow column ``name`` of every row."""
+    return FeatureScaling.of_columns(_as_float_column(column_of(name), name) for name in LOG_FEATURE_COLUMNS)
+
+
+def scaled_rows(table: pa.Table, scaling: FeatureScaling) -> np.ndarray:
+    """The log features of a table's rows (n x 3), scaled by ``scaling``."""
+    rows = log_feature_array(table)
+    scaling.scale_in_place(rows)
+    return rows
 
 
 def _feature_table(table) -> pa.Table:

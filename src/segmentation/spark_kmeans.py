@@ -118,10 +118,11 @@ def _silhouette(model, silhouette_rows: DataFrame, rows: np.ndarray) -> float | 
 
 
 def select_k(features: DataFrame, options) -> kmeans.KSelection:
-    """The k curve on a seeded sample and the chosen k, as kmeans.select_k chooses it."""
+    """The k curve on a seeded sample, scaled by its own scaling as on DuckDB (dbt_models), and the
+    chosen k, as kmeans.select_k chooses it."""
     explicit_k = kmeans._explicit_k_or_none(options.k)
-    scaling = feature_scaling(features)
-    sample = seeded_sample(scaled_frame(features, scaling), options.sample_size, options.seed).cache()
+    drawn = seeded_sample(features, options.sample_size, options.seed).cache()
+    sample = scaled_frame(drawn, feature_scaling(drawn)).cache()
     try:
         sample_rows = sample.count()
         candidates_cap = max(options.k_max, explicit_k or 0)
@@ -147,6 +148,7 @@ def select_k(features: DataFrame, options) -> kmeans.KSelection:
         silhouette_frame.unpersist()
     finally:
         sample.unpersist()
+        drawn.unpersist()
     if explicit_k is not None:
         chosen, method = explicit_k, "explicit"
     else:

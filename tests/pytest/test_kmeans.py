@@ -3,11 +3,13 @@ ranking, stability, edge cases. Tests feed log features, as int_customer_kmeans_
 
 import math
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
 
 from segmentation.dbt_models import (
+    KMeansFeatures,
     KMeansOptions,
     RefitOptions,
     centroids_table,
@@ -22,6 +24,7 @@ from segmentation.kmeans import (
     fit_centroids,
     fit_decision,
     kneedle_elbow,
+    sample_row_indices,
     scaled_features,
     scaled_sample,
     select_k,
@@ -360,6 +363,34 @@ def test_a_scaled_sample_fits_exactly_what_the_scaled_features_of_everyone_fit()
         fit_centroids(sample, 4, sample_keys, seed=3, fit_sample_size=120),
         fit_centroids(everyone, 4, keys_of(table), seed=3, fit_sample_size=120),
     )
+
+
+def test_the_warehouse_sample_reads_exactly_the_rows_the_keys_draw():
+    table = feature_table(ranked_blobs()[0])
+    connection = duckdb.connect()
+    source = KMeansFeatures.of(connection.from_arrow(table), connection)
+    keys = source.sample_keys()
+
+    drawn = source.sample(keys, 50, 3).sort_by("sample_key")
+
+    expected = table.take(sample_row_indices(keys_of(table), 50, 3)).select(drawn.column_names)
+    assert drawn.num_rows == 50
+    assert drawn.equals(expected.sort_by("sample_key"))
+    assert source.sample(keys, 10_000, 3).num_rows == table.num_rows
+
+
+def test_the_k_curve_reads_only_its_sample_and_scales_it_by_its_own_scaling():
+    table = feature_table(ranked_blobs()[0])
+    options = KMeansOptions(**{**DEFAULTS, "sample_size": 90, "seed": 3})
+    connection = duckdb.connect()
+    drawn = table.take(sample_row_indices(keys_of(table), 90, 3))
+
+    selection = model_selection_table(connection.from_arrow(table), options, connection)
+
+    # The same curve as for a table of the drawn customers alone: no other customer changes it.
+    assert selection.equals(model_selection_table(drawn, options))
+    sample_scaling = scaled_features(drawn)[1]
+    assert sample_scaling.mean.tolist() != scaled_features(table)[1].mean.tolist()
 
 
 def test_cluster_assignment_of_batches_equals_the_assignment_of_the_whole_table():

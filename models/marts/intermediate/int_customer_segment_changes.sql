@@ -23,31 +23,25 @@ latest as (
     inner join build_date on history.as_of_date = build_date.as_of_date
 ),
 
--- The last period end in another segment, and the first period end of all (hash joins, no sort).
-segment_runs as (
+-- A run in a segment starts at a period end whose segment differs from the previous one, or where the
+-- customer is new: the current run is the latest such start (one grouping, no join over the history).
+run_starts as (
     select
-        latest.customer_id,
-        max(case when history.rfm_segment != latest.rfm_segment then history.as_of_date end)
-            as last_other_as_of_date,
-        min(history.as_of_date) as first_as_of_date
+        customer_id,
+        max(as_of_date) as rfm_segment_since
     from history
-    inner join latest on history.customer_id = latest.customer_id
-    group by latest.customer_id
+    where coalesce(previous_rfm_segment != rfm_segment, true)
+    group by customer_id
 ),
 
--- The run starts at the period end after the last one in another segment, else at the first.
 final as (
     select
         latest.customer_id,
         latest.previous_rfm_tier,
         latest.previous_rfm_segment,
-        coalesce(run_start.as_of_date, segment_runs.first_as_of_date) as rfm_segment_since
+        run_starts.rfm_segment_since
     from latest
-    inner join segment_runs on latest.customer_id = segment_runs.customer_id
-    left join periods as run_start
-        on
-            run_start.is_reported
-            and segment_runs.last_other_as_of_date = run_start.previous_as_of_date
+    inner join run_starts on latest.customer_id = run_starts.customer_id
 )
 
 select * from final

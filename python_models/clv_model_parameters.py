@@ -1,6 +1,6 @@
 """The BG/NBD and Gamma-Gamma fit on a seeded sample of customers: one row of parameters."""
 
-from segmentation.dbt_models import ClvOptions, clv_fit_columns, clv_parameters_table, read
+from segmentation.dbt_models import ClvOptions, clv_parameters_table
 
 
 def clv_options(dbt) -> ClvOptions:
@@ -17,5 +17,4 @@ def clv_options(dbt) -> ClvOptions:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    features = read(dbt.ref("customer_clv_features"), columns=clv_fit_columns())
-    return clv_parameters_table(features, clv_options(dbt))
+    return clv_parameters_table(dbt.ref("customer_clv_features"), clv_options(dbt), session)

@@ -97,48 +97,61 @@ class KMeansOptions:
 
 
 @dataclass(frozen=True)
-class KMeansFeatures:
-    """int_customer_kmeans_features as the K-means fits read it on DuckDB: one query per need (the
-    sample keys, one log feature, the rows of a sample), so no more than that is held at once."""
+class SampledTable:
+    """A per-customer table that a fit draws a seeded sample from, read on DuckDB one query per need
+    (the sample keys, one column, the rows of the sample), so no more than that is in memory at once."""
 
     relation: object  # a DuckDB relation on ``connection``
     connection: object
 
     @classmethod
-    def of(cls, features, session=None) -> KMeansFeatures:
-        """From the relation ``dbt.ref`` gives on ``session``, or from Arrow (a table or reader)."""
+    def of(cls, table, columns: tuple[str, ...], label: str, session=None) -> SampledTable:
+        """``columns`` of the relation ``dbt.ref`` gives on ``session``, or of Arrow (a table or a
+        reader); ``label`` names the table in errors."""
         if session is None:
             import duckdb
 
             session = duckdb.connect()
-            features = session.from_arrow(kmeans.as_arrow_table(features))
-        missing = [name for name in KMEANS_FIT_COLUMNS if name not in features.columns]
+            table = session.from_arrow(kmeans.as_arrow_table(table))
+        missing = [name for name in columns if name not in table.columns]
         if missing:
-            raise kmeans.SegmentationError(
-                f"the K-means features lack column(s) {missing}; they have {features.columns}"
-            )
-        return cls(features.select(*KMEANS_FIT_COLUMNS), session)
+            raise kmeans.SegmentationError(f"{label} lack column(s) {missing}; they have {table.columns}")
+        return cls(table.select(*columns), session)
 
     def column(self, name: str) -> pa.ChunkedArray:
         return self.relation.select(name).arrow().read_all().column(0)
 
+    def distinct(self, name: str) -> list:
+        return self.relation.select(name).distinct().arrow().read_all().column(0).to_pylist()
+
     def sample_keys(self) -> np.ndarray:
-        keys = self.column(SAMPLE_KEY).to_numpy()
-        if len(keys) == 0:
-            raise kmeans.SegmentationError(
-                "no customers to cluster: int_customer_kmeans_features has 0 rows; check that the "
-                "upstream RFM model returns customers (source filters, as-of date)"
-            )
-        return keys
+        keys = self.column(SAMPLE_KEY)
+        if not pa.types.is_integer(keys.type) or keys.null_count:
+            raise kmeans.SegmentationError(f"sample_key must be non-null integers, got {keys.type}")
+        return keys.to_numpy()
 
     def sample(self, keys: np.ndarray, max_rows: int, seed: int) -> pa.Table:
-        """The rows of the at most ``max_rows`` customers a fit draws by their ``keys`` (all when
-        fewer), read with a semi-join instead of every row."""
+        """The rows of the at most ``max_rows`` customers a fit draws by their ``keys``
+        (kmeans.sample_row_indices; all when fewer), read with a semi-join instead of every row."""
         rows = kmeans.sample_row_indices(keys, max_rows, seed)
         if len(rows) == len(keys):
             return self.relation.arrow().read_all()
         drawn = self.connection.from_arrow(pa.table({SAMPLE_KEY: keys[rows]}))
         return self.relation.join(drawn, SAMPLE_KEY, how="semi").arrow().read_all()
+
+
+def _kmeans_features(features, session) -> SampledTable:
+    return SampledTable.of(features, KMEANS_FIT_COLUMNS, "the K-means features", session)
+
+
+def _customer_keys(source: SampledTable) -> np.ndarray:
+    keys = source.sample_keys()
+    if len(keys) == 0:
+        raise kmeans.SegmentationError(
+            "no customers to cluster: int_customer_kmeans_features has 0 rows; check that the "
+            "upstream RFM model returns customers (source filters, as-of date)"
+        )
+    return keys
 
 
 def model_selection_table(features, options: KMeansOptions, session=None) -> pa.Table:
@@ -151,8 +164,8 @@ def model_selection_table(features, options: KMeansOptions, session=None) -> pa.
         from segmentation import spark_kmeans
 
         return to_spark(features.sparkSession, spark_kmeans.select_k(features, options).to_arrow())
-    source = KMeansFeatures.of(features, session)
-    drawn = source.sample(source.sample_keys(), options.sample_size, options.seed)
+    source = _kmeans_features(features, session)
+    drawn = source.sample(_customer_keys(source), options.sample_size, options.seed)
     sample, sample_keys, _ = kmeans.scaled_sample(
         drawn, options.sample_size, options.seed, _sample_keys(drawn)
     )
@@ -209,8 +222,8 @@ def centroids_table(
     customer, read one column at a time; the centroids are fitted on the drawn sample only."""
     if on_spark(features):
         return _spark_centroids_table(features, k, seed=seed, refit=refit)
-    source = KMeansFeatures.of(features, session)
-    keys = source.sample_keys()
+    source = _kmeans_features(features, session)
+    keys = _customer_keys(source)
     decision = kmeans.fit_decision(
         *_stored_k_and_customers(stored), k, len(keys), mode=refit.mode, max_change=refit.max_change
     )
@@ -358,21 +371,23 @@ def clv_fit_columns() -> tuple[str, ...]:
     return (*clv.FIT_COLUMNS, "as_of_date")
 
 
-def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
-    """The BG/NBD and Gamma-Gamma fit, one row, for the table clv_model_parameters."""
+def clv_parameters_table(features, options: ClvOptions, session=None) -> pa.Table:
+    """The BG/NBD and Gamma-Gamma fit, one row, for the table clv_model_parameters: the features of
+    the drawn sample are all it reads of the customers (a semi-join on their keys on DuckDB)."""
     if on_spark(features):
         from segmentation import spark_clv
 
         sample = spark_clv.sampled_features(features, options.sample_size, options.seed)
         return to_spark(features.sparkSession, clv_parameters_table(sample, options))
-    features = kmeans.as_arrow_table(features)
-    as_of_dates = pc.unique(features.column("as_of_date")).to_pylist() if features.num_rows else []
+    source = SampledTable.of(features, clv_fit_columns(), "the CLV features", session)
+    as_of_dates = source.distinct("as_of_date")
     if len(as_of_dates) != 1:
         raise kmeans.SegmentationError(f"the CLV features must share one as_of_date; they have {as_of_dates}")
+    drawn = source.sample(source.sample_keys(), options.sample_size, options.seed)
     from segmentation import clv
 
     fit = clv.clv_parameter_table(
-        features,
+        drawn,
         sample_size=options.sample_size,
         seed=options.seed,
         time_unit=options.time_unit,

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -395,6 +396,20 @@ def test_the_fit_needs_no_customer_ids():
     features = features_table(3_000, seed=6)
     without_ids = features.select(list(clv.FIT_COLUMNS))
     assert fit_parameters(without_ids, sample_size=1_000).equals(fit_parameters(features, sample_size=1_000))
+
+
+def test_the_warehouse_fit_reads_its_sample_alone_and_fits_what_every_row_fits():
+    features = features_table(3_000, seed=6)
+    features = features.append_column("as_of_date", pa.array([date(2011, 12, 10)] * features.num_rows))
+    options = ClvOptions.from_text(
+        time_unit="week", horizon_days=365, annual_discount_rate=0.1, sample_size=1_000, seed=11
+    )
+    connection = duckdb.connect()
+
+    parameters = clv_parameters_table(connection.from_arrow(features), options, connection)
+
+    expected = fit_parameters(features, sample_size=1_000)  # the whole table, sampled in memory
+    assert parameters.select(expected.column_names).equals(expected)
 
 
 def test_lifetime_values_of_batches_equal_those_of_the_whole_table():

@@ -9,9 +9,10 @@ import pyarrow as pa
 import pytest
 
 from segmentation.dbt_models import (
-    KMeansFeatures,
+    KMEANS_FIT_COLUMNS,
     KMeansOptions,
     RefitOptions,
+    SampledTable,
     centroids_table,
     chosen_k,
     cluster_assignment_table,
@@ -368,7 +369,7 @@ def test_a_scaled_sample_fits_exactly_what_the_scaled_features_of_everyone_fit()
 def test_the_warehouse_sample_reads_exactly_the_rows_the_keys_draw():
     table = feature_table(ranked_blobs()[0])
     connection = duckdb.connect()
-    source = KMeansFeatures.of(connection.from_arrow(table), connection)
+    source = SampledTable.of(connection.from_arrow(table), KMEANS_FIT_COLUMNS, "features", connection)
     keys = source.sample_keys()
 
     drawn = source.sample(keys, 50, 3).sort_by("sample_key")

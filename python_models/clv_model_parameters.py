@@ -17,4 +17,4 @@ def clv_options(dbt) -> ClvOptions:
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return clv_parameters_table(dbt.ref("customer_clv_features"), clv_options(dbt), session)
+    return clv_parameters_table(dbt.ref("customer_clv_features"), clv_options(dbt))

@@ -29,5 +29,4 @@ def model(dbt, session):
         seed=int(dbt.config.get("kmeans_seed")),
         refit=refit,
         stored=stored,
-        session=session,
     )

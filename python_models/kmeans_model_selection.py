@@ -14,4 +14,4 @@ def model(dbt, session):
         sample_size=dbt.config.get("kmeans_sample_size"),
         silhouette_sample_size=dbt.config.get("kmeans_silhouette_sample_size"),
     )
-    return model_selection_table(dbt.ref("int_customer_kmeans_features"), options, session)
+    return model_selection_table(dbt.ref("int_customer_kmeans_features"), options)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -99,62 +98,56 @@ class KMeansOptions:
 @dataclass(frozen=True)
 class SampledTable:
     """A per-customer table that a fit draws a seeded sample from, read on DuckDB one query per need
-    (the sample keys, one column, the rows of the sample), so no more than that is in memory at once."""
+    (the sample, one column, the count), so no more than that is in memory at once."""
 
-    relation: object  # a DuckDB relation on ``connection``
-    connection: object
+    relation: object  # a DuckDB relation
 
     @classmethod
-    def of(cls, table, columns: tuple[str, ...], label: str, session=None) -> SampledTable:
-        """``columns`` of the relation ``dbt.ref`` gives on ``session``, or of Arrow (a table or a
-        reader); ``label`` names the table in errors."""
-        if session is None:
+    def of(cls, table, columns: tuple[str, ...], label: str) -> SampledTable:
+        """``columns`` of the relation ``dbt.ref`` gives, or of Arrow (a table or a reader); ``label``
+        names the table in errors."""
+        if not hasattr(table, "sql_query"):
             import duckdb
 
-            session = duckdb.connect()
-            table = session.from_arrow(kmeans.as_arrow_table(table))
+            table = duckdb.connect().from_arrow(kmeans.as_arrow_table(table))
         missing = [name for name in columns if name not in table.columns]
         if missing:
             raise kmeans.SegmentationError(f"{label} lack column(s) {missing}; they have {table.columns}")
-        return cls(table.select(*columns), session)
+        key_type = dict(zip(table.columns, table.dtypes, strict=True))[SAMPLE_KEY]
+        if str(key_type) not in _INTEGER_TYPES:
+            raise kmeans.SegmentationError(f"sample_key must be integers, got {key_type}")
+        return cls(table.select(*columns))
 
     def column(self, name: str) -> pa.ChunkedArray:
         return self.relation.select(name).arrow().read_all().column(0)
 
-    def distinct(self, name: str) -> list:
-        return self.relation.select(name).distinct().arrow().read_all().column(0).to_pylist()
+    def count(self) -> int:
+        return self.relation.aggregate("count(*)").fetchall()[0][0]
 
-    def sample_keys(self) -> np.ndarray:
-        keys = self.column(SAMPLE_KEY)
-        if not pa.types.is_integer(keys.type) or keys.null_count:
-            raise kmeans.SegmentationError(f"sample_key must be non-null integers, got {keys.type}")
-        return keys.to_numpy()
-
-    def sample(self, keys: np.ndarray, max_rows: int, seed: int) -> pa.Table:
-        """The rows of the at most ``max_rows`` customers a fit draws by their ``keys``
-        (kmeans.sample_row_indices; all when fewer), read with a semi-join instead of every row."""
-        rows = kmeans.sample_row_indices(keys, max_rows, seed)
-        if len(rows) == len(keys):
-            return self.relation.arrow().read_all()
-        drawn = self.connection.from_arrow(pa.table({SAMPLE_KEY: keys[rows]}))
-        return self.relation.join(drawn, SAMPLE_KEY, how="semi").arrow().read_all()
+    def sample(self, max_rows: int, seed: int) -> pa.Table:
+        """The rows of the at most ``max_rows`` customers a fit draws (all when fewer): one top-n query
+        (kmeans.duckdb_sample_query), the same rows as kmeans.sample_row_indices picks."""
+        query = kmeans.duckdb_sample_query("customers", max_rows, seed)
+        return self.relation.query("customers", query).arrow().read_all()
 
 
-def _kmeans_features(features, session) -> SampledTable:
-    return SampledTable.of(features, KMEANS_FIT_COLUMNS, "the K-means features", session)
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 
 
-def _customer_keys(source: SampledTable) -> np.ndarray:
-    keys = source.sample_keys()
-    if len(keys) == 0:
+def _kmeans_features(features) -> SampledTable:
+    return SampledTable.of(features, KMEANS_FIT_COLUMNS, "the K-means features")
+
+
+def _require_customers(count: int) -> int:
+    if count == 0:
         raise kmeans.SegmentationError(
             "no customers to cluster: int_customer_kmeans_features has 0 rows; check that the "
             "upstream RFM model returns customers (source filters, as-of date)"
         )
-    return keys
+    return count
 
 
-def model_selection_table(features, options: KMeansOptions, session=None) -> pa.Table:
+def model_selection_table(features, options: KMeansOptions) -> pa.Table:
     """The k curve (k, inertia, silhouette, is_chosen) for the table kmeans_model_selection.
 
     The curve's sample is scaled by its own mean and deviation: exactly everyone's scaling when every
@@ -164,8 +157,8 @@ def model_selection_table(features, options: KMeansOptions, session=None) -> pa.
         from segmentation import spark_kmeans
 
         return to_spark(features.sparkSession, spark_kmeans.select_k(features, options).to_arrow())
-    source = _kmeans_features(features, session)
-    drawn = source.sample(_customer_keys(source), options.sample_size, options.seed)
+    drawn = _kmeans_features(features).sample(options.sample_size, options.seed)
+    _require_customers(drawn.num_rows)
     sample, sample_keys, _ = kmeans.scaled_sample(
         drawn, options.sample_size, options.seed, _sample_keys(drawn)
     )
@@ -214,7 +207,6 @@ def centroids_table(
     seed: int,
     refit: RefitOptions = RefitOptions(),
     stored: pa.Table | None = None,
-    session=None,
 ) -> pa.Table:
     """The centroids and the feature scaling for the table kmeans_centroids, with the customer count
     of the fit and why it was fitted or kept: ``stored`` (the table as the last build left it, None on
@@ -222,21 +214,31 @@ def centroids_table(
     customer, read one column at a time; the centroids are fitted on the drawn sample only."""
     if on_spark(features):
         return _spark_centroids_table(features, k, seed=seed, refit=refit)
-    source = _kmeans_features(features, session)
-    keys = _customer_keys(source)
+    source = _kmeans_features(features)
+    if refit.mode == "auto":
+        kept = _kept_fit(stored, k, source.count(), refit)
+        if kept is not None:
+            return kept
+    # The scaling reads every customer anyway, so it counts them (a count of its own costs a pass).
+    scaling, customers = kmeans.feature_scaling(source.column)
     decision = kmeans.fit_decision(
-        *_stored_k_and_customers(stored), k, len(keys), mode=refit.mode, max_change=refit.max_change
+        *_stored_k_and_customers(stored), k, customers, mode=refit.mode, max_change=refit.max_change
     )
-    if not decision.refit:
-        return stored.set_column(
-            stored.schema.get_field_index(FIT_REASON),
-            FIT_REASON,
-            pa.array([decision.reason] * stored.num_rows),
-        )
-    scaling = kmeans.feature_scaling(source.column)
-    drawn = source.sample(keys, kmeans.DEFAULT_FIT_SAMPLE_SIZE, seed)
+    drawn = source.sample(kmeans.DEFAULT_FIT_SAMPLE_SIZE, seed)
     centroids = kmeans.fit_centroids(kmeans.scaled_rows(drawn, scaling), k, _sample_keys(drawn), seed)
-    return _with_fit_record(kmeans.centroid_table(centroids, scaling), len(keys), decision.reason)
+    return _with_fit_record(kmeans.centroid_table(centroids, scaling), customers, decision.reason)
+
+
+def _kept_fit(stored: pa.Table | None, k: int, customers: int, refit: RefitOptions) -> pa.Table | None:
+    """The stored fit with the reason it is kept, or None when it must be fitted again."""
+    decision = kmeans.fit_decision(
+        *_stored_k_and_customers(stored), k, customers, mode=refit.mode, max_change=refit.max_change
+    )
+    if decision.refit:
+        return None
+    return stored.set_column(
+        stored.schema.get_field_index(FIT_REASON), FIT_REASON, pa.array([decision.reason] * stored.num_rows)
+    )
 
 
 def _spark_centroids_table(features, k: int, *, seed: int, refit: RefitOptions):
@@ -371,19 +373,20 @@ def clv_fit_columns() -> tuple[str, ...]:
     return (*clv.FIT_COLUMNS, "as_of_date")
 
 
-def clv_parameters_table(features, options: ClvOptions, session=None) -> pa.Table:
-    """The BG/NBD and Gamma-Gamma fit, one row, for the table clv_model_parameters: the features of
-    the drawn sample are all it reads of the customers (a semi-join on their keys on DuckDB)."""
+def clv_parameters_table(features, options: ClvOptions) -> pa.Table:
+    """The BG/NBD and Gamma-Gamma fit, one row, for the table clv_model_parameters: the drawn sample is
+    all it reads of the customers (one top-n query on DuckDB)."""
     if on_spark(features):
         from segmentation import spark_clv
 
         sample = spark_clv.sampled_features(features, options.sample_size, options.seed)
         return to_spark(features.sparkSession, clv_parameters_table(sample, options))
-    source = SampledTable.of(features, clv_fit_columns(), "the CLV features", session)
-    as_of_dates = source.distinct("as_of_date")
+    drawn = SampledTable.of(features, clv_fit_columns(), "the CLV features").sample(
+        options.sample_size, options.seed
+    )
+    as_of_dates = pc.unique(drawn.column("as_of_date")).to_pylist()
     if len(as_of_dates) != 1:
         raise kmeans.SegmentationError(f"the CLV features must share one as_of_date; they have {as_of_dates}")
-    drawn = source.sample(source.sample_keys(), options.sample_size, options.seed)
     from segmentation import clv
 
     fit = clv.clv_parameter_table(

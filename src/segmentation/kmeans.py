@@ -154,7 +154,7 @@ def scaled_sample(
     table = _feature_table(table)
     sample_keys = _validated_sample_keys(sample_keys, table.num_rows)
     rows = sample_row_indices(sample_keys, max_rows, seed)
-    scaling = feature_scaling(table.column)
+    scaling, _ = feature_scaling(table.column)
     return scaled_rows(table.take(rows), scaling), sample_keys[rows], scaling
 
 
@@ -167,10 +167,19 @@ def sample_row_indices(sample_keys: np.ndarray, max_rows: int, seed: int) -> np.
     return _sample_row_indices(max_rows, seed, sample_keys)
 
 
-def feature_scaling(column_of) -> FeatureScaling:
-    """The scaling of the log features, reading one column at a time: ``column_of(name)`` gives the
-    Arrow column ``name`` of every row."""
-    return FeatureScaling.of_columns(_as_float_column(column_of(name), name) for name in LOG_FEATURE_COLUMNS)
+def feature_scaling(column_of) -> tuple[FeatureScaling, int]:
+    """The scaling of the log features and the number of rows, reading one column at a time:
+    ``column_of(name)`` gives the Arrow column ``name`` of every row."""
+    row_counts = []
+
+    def counted(name: str) -> np.ndarray:
+        column = _as_float_column(column_of(name), name)
+        if len(column) == 0:
+            raise SegmentationError("no customers to cluster: the feature table has 0 rows")
+        row_counts.append(len(column))
+        return column
+
+    return FeatureScaling.of_columns(counted(name) for name in LOG_FEATURE_COLUMNS), row_counts[0]
 
 
 def scaled_rows(table: pa.Table, scaling: FeatureScaling) -> np.ndarray:
@@ -295,6 +304,31 @@ def mix64_in_place(values: np.ndarray) -> None:
     values ^= values >> np.uint64(27)
     values *= _MIX_2
     values ^= values >> np.uint64(31)
+
+
+_UINT64_MASK = 2**64 - 1
+
+
+def duckdb_sample_query(table: str, max_rows: int, seed: int) -> str:
+    """DuckDB SQL for the rows of ``table`` that ``_sample_row_indices`` draws: the ``max_rows`` with the
+    smallest sample_key (as uint64) XOR the mixed seed, mixed by ``mix64_in_place`` (products wrap as
+    uint64 through a 128-bit product). One top-n: only ``max_rows`` rows are ever held."""
+    max_rows = _require_int("max_rows", max_rows, 1)
+    seed = _require_int("seed", seed, 0, _MAX_SEED)
+
+    def spread(value: str, shift: int) -> str:
+        return f"xor({value}, {value} >> {shift})"
+
+    def times(value: str, factor: np.uint64) -> str:
+        return f"(({value})::uhugeint * {int(factor)}::uhugeint & {_UINT64_MASK}::uhugeint)::ubigint"
+
+    key = f"(sample_key::hugeint & {_UINT64_MASK}::hugeint)::ubigint"
+    return f"""
+        with seeded as (select *, xor({key}, {int(mixed_seed(seed))}::ubigint) as mixed from {table}),
+        step_1 as (select * exclude (mixed), {times(spread("mixed", 30), _MIX_1)} as mixed from seeded),
+        step_2 as (select * exclude (mixed), {times(spread("mixed", 27), _MIX_2)} as mixed from step_1)
+        select * exclude (mixed) from step_2 order by {spread("mixed", 31)} limit {max_rows}
+    """
 
 
 def mixed_seed(seed: int) -> np.uint64:

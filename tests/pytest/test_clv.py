@@ -404,9 +404,8 @@ def test_the_warehouse_fit_reads_its_sample_alone_and_fits_what_every_row_fits()
     options = ClvOptions.from_text(
         time_unit="week", horizon_days=365, annual_discount_rate=0.1, sample_size=1_000, seed=11
     )
-    connection = duckdb.connect()
 
-    parameters = clv_parameters_table(connection.from_arrow(features), options, connection)
+    parameters = clv_parameters_table(duckdb.connect().from_arrow(features), options)
 
     expected = fit_parameters(features, sample_size=1_000)  # the whole table, sampled in memory
     assert parameters.select(expected.column_names).equals(expected)

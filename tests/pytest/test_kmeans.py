@@ -366,27 +366,35 @@ def test_a_scaled_sample_fits_exactly_what_the_scaled_features_of_everyone_fit()
     )
 
 
-def test_the_warehouse_sample_reads_exactly_the_rows_the_keys_draw():
-    table = feature_table(ranked_blobs()[0])
-    connection = duckdb.connect()
-    source = SampledTable.of(connection.from_arrow(table), KMEANS_FIT_COLUMNS, "features", connection)
-    keys = source.sample_keys()
+KEY_KINDS = {
+    "small": lambda count: np.arange(count, dtype=np.uint64) * np.uint64(2654435761),
+    "full-range": lambda count: np.random.default_rng(1).integers(0, 2**64 - 1, count, dtype=np.uint64),
+    "signed": lambda count: np.random.default_rng(2).integers(-(2**63), 2**63 - 1, count, dtype=np.int64),
+}
 
-    drawn = source.sample(keys, 50, 3).sort_by("sample_key")
 
-    expected = table.take(sample_row_indices(keys_of(table), 50, 3)).select(drawn.column_names)
+@pytest.mark.parametrize("kind", KEY_KINDS)
+def test_the_warehouse_sample_query_draws_exactly_the_rows_numpy_draws(kind):
+    log_rows = ranked_blobs()[0]
+    keys = KEY_KINDS[kind](len(log_rows))
+    table = feature_table(log_rows)
+    table = table.set_column(table.schema.get_field_index("sample_key"), "sample_key", pa.array(keys))
+    source = SampledTable.of(duckdb.connect().from_arrow(table), KMEANS_FIT_COLUMNS, "features")
+
+    drawn = source.sample(50, 3)
+
+    expected = table.take(sample_row_indices(keys, 50, 3)).select(drawn.column_names)
     assert drawn.num_rows == 50
-    assert drawn.equals(expected.sort_by("sample_key"))
-    assert source.sample(keys, 10_000, 3).num_rows == table.num_rows
+    assert drawn.sort_by("sample_key").equals(expected.sort_by("sample_key"))
+    assert source.sample(10_000, 3).num_rows == source.count() == table.num_rows
 
 
 def test_the_k_curve_reads_only_its_sample_and_scales_it_by_its_own_scaling():
     table = feature_table(ranked_blobs()[0])
     options = KMeansOptions(**{**DEFAULTS, "sample_size": 90, "seed": 3})
-    connection = duckdb.connect()
     drawn = table.take(sample_row_indices(keys_of(table), 90, 3))
 
-    selection = model_selection_table(connection.from_arrow(table), options, connection)
+    selection = model_selection_table(duckdb.connect().from_arrow(table), options)
 
     # The same curve as for a table of the drawn customers alone: no other customer changes it.
     assert selection.equals(model_selection_table(drawn, options))

@@ -30,12 +30,9 @@ PERIOD_DAYS = {"week": 7, "day": 1}
 DAYS_PER_YEAR = 365.25
 
 
-def read(relation, *, whole: bool = False, columns: tuple[str, ...] = ()):
-    """What a Python model hands on from ``dbt.ref``, only ``columns`` if given: on DuckDB Arrow (a
-    reader, or with ``whole`` the table: an Arrow reader holds the connection until it is read in
-    full), on Spark the DataFrame."""
-    if columns:
-        relation = relation.select(*columns)
+def read(relation, *, whole: bool = False):
+    """What a Python model hands on from ``dbt.ref``: on DuckDB Arrow (a reader, or with ``whole`` the
+    table: an Arrow reader holds the connection until it is read in full), on Spark the DataFrame."""
     if on_spark(relation):
         return relation
     reader = relation.arrow()

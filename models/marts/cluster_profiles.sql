@@ -10,13 +10,25 @@ centroids as (
     select * from {{ ref('kmeans_centroids') }}
 ),
 
-per_cluster as (
+{{ rfm_median_ctes('customers', ['cluster_id'], 'cluster_medians') }}
+
+cluster_aggregates as (
     select
         cluster_id,
         {{ rfm_summary_columns() }},
         {{ stable_mean('distance_to_centroid') }} as mean_distance_to_centroid
     from customers
     group by cluster_id
+),
+
+per_cluster as (
+    select
+        cluster_aggregates.*,
+        cluster_medians.median_recency_days,
+        cluster_medians.median_frequency,
+        cluster_medians.median_monetary
+    from cluster_aggregates
+    left join cluster_medians on cluster_aggregates.cluster_id = cluster_medians.cluster_id
 ),
 
 totals as (

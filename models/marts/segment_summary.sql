@@ -54,12 +54,50 @@ by_cluster as (
     group by cluster_label
 ),
 
+-- Every customer once per grouping, for the medians.
+grouped_customers as (
+    select
+        'tier' as grouping,  -- noqa: RF04
+        rfm_tier as segment,
+        recency_days,
+        frequency,
+        monetary
+    from customers
+    union all
+    select
+        'segment' as grouping,  -- noqa: RF04
+        rfm_segment as segment,
+        recency_days,
+        frequency,
+        monetary
+    from customers
+    union all
+    select
+        'cluster' as grouping,  -- noqa: RF04
+        cluster_label as segment,
+        recency_days,
+        frequency,
+        monetary
+    from customers
+),
+
+{{ rfm_median_ctes('grouped_customers', ['grouping', 'segment'], 'group_medians') }}
+
 groups as (
-    select * from by_tier
-    union all
-    select * from by_segment
-    union all
-    select * from by_cluster
+    select
+        aggregated.*,
+        group_medians.median_recency_days,
+        group_medians.median_frequency,
+        group_medians.median_monetary
+    from (
+        select * from by_tier
+        union all
+        select * from by_segment
+        union all
+        select * from by_cluster
+    ) as aggregated
+    left join group_medians
+        on aggregated.grouping = group_medians.grouping and aggregated.segment = group_medians.segment
 ),
 
 totals as (

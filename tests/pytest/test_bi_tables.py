@@ -37,6 +37,35 @@ def test_best_and_worst_cells_get_the_extreme_names(sample_project):
     assert lost[0] < 0.2 and lost[1] < 0.2
 
 
+MEDIANS = "quantile_cont(recency_days, 0.5), quantile_cont(frequency, 0.5), quantile_cont(monetary, 0.5)"
+
+
+def test_counted_medians_equal_the_quantile_of_every_value(sample_project):
+    # rfm_median_ctes counts each value so that it can spill; DuckDB's quantile holds every value.
+    summary = sample_project.query(
+        "select grouping, segment, median_recency_days, median_frequency, median_monetary "
+        "from segment_summary order by all"
+    )
+    expected = sample_project.query(
+        f"select 'cluster', cluster_label, {MEDIANS} from dim_customer_segments group by all "
+        f"union all select 'segment', rfm_segment, {MEDIANS} from dim_customer_segments group by all "
+        f"union all select 'tier', rfm_tier, {MEDIANS} from dim_customer_segments group by all order by all"
+    )
+    assert summary == expected
+    sizes = {
+        row[0] % 2
+        for row in sample_project.query("select count(*) from dim_customer_segments group by rfm_tier")
+    }
+    assert sizes == {0, 1}  # groups of both parities: interpolated and middle-value medians
+    profiles = sample_project.query(
+        "select cluster_id, median_recency_days, median_frequency, median_monetary "
+        "from cluster_profiles order by cluster_id"
+    )
+    assert profiles == sample_project.query(
+        f"select cluster_id, {MEDIANS} from customer_clusters group by cluster_id order by cluster_id"
+    )
+
+
 def test_segment_summary_adds_up_per_grouping(sample_project):
     customers, revenue = sample_project.query("select count(*), sum(monetary) from customer_rfm_scores")[0]
     for grouping in ("tier", "segment", "cluster"):

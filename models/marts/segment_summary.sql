@@ -20,84 +20,69 @@ segment_order as (
     group by rfm_segment
 ),
 
-by_tier as (
-    select
-        'tier' as grouping,  -- noqa: RF04
-        rfm_tier as segment,
-        min(rfm_tier_rank) as segment_order,
-        {{ rfm_summary_columns() }},
-        {{ clv_summary_columns() }}
-    from customers
-    group by rfm_tier
-),
-
-by_segment as (
-    select
-        'segment' as grouping,  -- noqa: RF04
-        customers.rfm_segment as segment,
-        min(segment_order.segment_order) as segment_order,
-        {{ rfm_summary_columns() }},
-        {{ clv_summary_columns() }}
-    from customers
-    inner join segment_order on customers.rfm_segment = segment_order.rfm_segment
-    group by customers.rfm_segment
-),
-
-by_cluster as (
-    select
-        'cluster' as grouping,  -- noqa: RF04
-        cluster_label as segment,
-        min(cluster_id) as segment_order,
-        {{ rfm_summary_columns() }},
-        {{ clv_summary_columns() }}
-    from customers
-    group by cluster_label
-),
-
--- Every customer once per grouping, for the medians.
+-- Every customer once per grouping (tier, named segment, cluster), with the group's display order:
+-- one relation for the aggregates and the medians.
 grouped_customers as (
     select
         'tier' as grouping,  -- noqa: RF04
         rfm_tier as segment,
+        rfm_tier_rank as segment_order,
         recency_days,
         frequency,
-        monetary
+        monetary,
+        p_alive,
+        expected_purchases,
+        predicted_clv
     from customers
     union all
     select
         'segment' as grouping,  -- noqa: RF04
-        rfm_segment as segment,
-        recency_days,
-        frequency,
-        monetary
+        customers.rfm_segment as segment,
+        segment_order.segment_order,
+        customers.recency_days,
+        customers.frequency,
+        customers.monetary,
+        customers.p_alive,
+        customers.expected_purchases,
+        customers.predicted_clv
     from customers
+    inner join segment_order on customers.rfm_segment = segment_order.rfm_segment
     union all
     select
         'cluster' as grouping,  -- noqa: RF04
         cluster_label as segment,
+        cluster_id as segment_order,
         recency_days,
         frequency,
-        monetary
+        monetary,
+        p_alive,
+        expected_purchases,
+        predicted_clv
     from customers
 ),
 
 {{ rfm_median_ctes('grouped_customers', ['grouping', 'segment'], 'group_medians') }}
 
+group_aggregates as (
+    select
+        grouping,
+        segment,
+        min(segment_order) as segment_order,
+        {{ rfm_summary_columns() }},
+        {{ clv_summary_columns() }}
+    from grouped_customers
+    group by grouping, segment
+),
+
 groups as (
     select
-        aggregated.*,
+        group_aggregates.*,
         group_medians.median_recency_days,
         group_medians.median_frequency,
         group_medians.median_monetary
-    from (
-        select * from by_tier
-        union all
-        select * from by_segment
-        union all
-        select * from by_cluster
-    ) as aggregated
+    from group_aggregates
     left join group_medians
-        on aggregated.grouping = group_medians.grouping and aggregated.segment = group_medians.segment
+        on group_aggregates.grouping = group_medians.grouping and group_aggregates.segment = group_medians.segment
 ),
 
 totals as (

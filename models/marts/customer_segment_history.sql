@@ -1,9 +1,21 @@
+{{ config(
+    materialized='table_with_appends' if target.type == 'duckdb' else 'table',
+    pre_hook="{{ delete_changed_history_periods() }}"
+) }}
 {#- What later steps read of each scored row; narrow on purpose (the previous-period join makes DuckDB
     keep every row of `clustered` in memory). -#}
 {%- set row_columns = ['customer_key', 'as_of_date', 'recency_days', 'frequency', 'monetary', 'r_score',
     'f_score', 'm_score', 'rfm_score', 'tier_rank', 'rfm_segment'] -%}
 {#- Every cluster a fit can have: k is at most kmeans_k_max, or kmeans_k when it is forced. -#}
 {%- set max_clusters = [var('kmeans_k_max'), var('kmeans_k') if var('kmeans_k') is number else 1] | max -%}
+{#- A build computes only the periods its stored table lacks: the pre-hook deleted the periods whose
+    inputs changed (int_history_period_inputs), and the rows are added to the table in place
+    (materialization table_with_appends). From scratch, every reported period. -#}
+{%- set stored = appendable_relation() -%}
+{%- if stored -%}
+    {%- set key_type = adapter.get_columns_in_relation(ref('int_customer_period_rfm'))
+        | selectattr('name', 'equalto', 'customer_key') | map(attribute='data_type') | first -%}
+{%- endif %}
 -- One row per customer per reported period end: RFM values, scores, tier, named segment and cluster
 -- as of that date, by the rules of the current tables (the macros rfm_score_ctes and
 -- rfm_segment_ctes), each period scored among its own customers. Clusters are the nearest centroid
@@ -26,6 +38,23 @@ periods as (
     select * from {{ ref('int_history_periods') }}
 ),
 
+period_inputs as (
+    select * from {{ ref('int_history_period_inputs') }}
+),
+
+-- The reported periods the stored table lacks (every one in a build from scratch).
+rebuilt_periods as (
+    select
+        period_inputs.as_of_date,
+        period_inputs.inputs_fingerprint,
+        periods.previous_as_of_date
+    from period_inputs
+    inner join periods on period_inputs.as_of_date = periods.as_of_date
+    {%- if stored %}
+        where period_inputs.as_of_date not in (select distinct stored_rows.as_of_date from {{ stored }} as stored_rows)
+    {%- endif %}
+),
+
 -- Only what the rules read: the windows below carry every column, so the rows stay narrow.
 period_customers as (
     select
@@ -35,6 +64,7 @@ period_customers as (
         frequency,
         monetary
     from customers
+    where as_of_date in (select rebuilt_periods.as_of_date from rebuilt_periods)
 ),
 
 {{ rfm_score_ctes('period_customers', 'as_of_date') }}
@@ -121,9 +151,33 @@ clustered as (
 linked as (
     select
         clustered.*,
-        periods.previous_as_of_date
+        rebuilt_periods.previous_as_of_date,
+        rebuilt_periods.inputs_fingerprint
     from clustered
-    inner join periods on clustered.as_of_date = periods.as_of_date
+    inner join rebuilt_periods on clustered.as_of_date = rebuilt_periods.as_of_date
+),
+
+-- The rows a previous period end can be found in: the rebuilt ones, and the stored rows of a period
+-- that precedes a rebuilt one (their text customer_id back in the key's type).
+previous_candidates as (
+    select
+        customer_key,
+        as_of_date,
+        tier_rank,
+        rfm_segment,
+        cluster_id
+    from clustered
+    {%- if stored %}
+        union all
+        select
+            cast(customer_id as {{ key_type }}) as customer_key,
+            as_of_date,
+            rfm_tier_rank as tier_rank,
+            rfm_segment,
+            cluster_id
+        from {{ stored }}
+        where as_of_date in (select rebuilt_periods.previous_as_of_date from rebuilt_periods)
+    {%- endif %}
 ),
 
 with_previous as (
@@ -133,7 +187,7 @@ with_previous as (
         previous_rows.rfm_segment as previous_rfm_segment,
         previous_rows.cluster_id as previous_cluster_id
     from linked
-    left join clustered as previous_rows
+    left join previous_candidates as previous_rows
         on
             linked.customer_key = previous_rows.customer_key
             and linked.previous_as_of_date = previous_rows.as_of_date
@@ -151,7 +205,8 @@ final as (
         cast(cluster_id as {{ dbt.type_int() }}) as cluster_id,
         {{ rfm_tier_label('previous_tier_rank') }} as previous_rfm_tier,
         previous_rfm_segment,
-        cast(previous_cluster_id as {{ dbt.type_int() }}) as previous_cluster_id
+        cast(previous_cluster_id as {{ dbt.type_int() }}) as previous_cluster_id,
+        inputs_fingerprint
     from with_previous
 )
 

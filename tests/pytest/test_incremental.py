@@ -185,12 +185,14 @@ def test_changed_line_vars_stop_the_build(daily):
 
 
 # While the per-file rows are written, between the per-file tables, between the per-customer tables,
-# and once the files are recorded but no table of every customer is rebuilt yet.
+# once the files are recorded but no table of every customer is rebuilt yet, and while the history's
+# changed periods are deleted and computed again in its stored table.
 KILL_POINTS = [
     r"START sql incremental model main\.int_invoice_day_activity",
     r"OK created sql incremental model main\.int_invoice_day_activity",
     r"OK created sql incremental model main\.int_customer_period_activity",
     r"OK created sql incremental model main\.source_files_loaded",
+    r"START sql table_with_appends model main\.customer_segment_history",
 ]
 
 
@@ -218,3 +220,52 @@ def test_a_build_killed_at_any_point_then_rerun_equals_a_full_refresh(daily, tmp
     build_killed_at(project, kill_point)
     project.build(GLOB_VARS)
     assert contents(project) == full_refresh
+
+
+# Centroids that stay put (a fixed k, no refit for a changed customer count), so that a daily build
+# can keep the history periods its new lines do not reach.
+KEPT_FIT_VARS = {**GLOB_VARS, "kmeans_k": 3, "kmeans_refit": "auto", "kmeans_refit_change": 1}
+
+
+def test_a_daily_build_recomputes_only_the_history_periods_its_lines_reach(tmp_path):
+    project = DbtProject(copy_project(tmp_path / "project"))
+    names = write_day_files(project.root, days=3)
+    stage(project.root, names[:1])
+    project.build(KEPT_FIT_VARS)
+    before = dict(
+        project.query(
+            "select as_of_date, any_value(inputs_fingerprint) from customer_segment_history group by all"
+        )
+    )
+    first_period, marked_customer = project.query(
+        "select as_of_date, min(customer_id) from customer_segment_history"
+        " where as_of_date = (select min(as_of_date) from customer_segment_history) group by all"
+    )[0]
+    mark = f"as_of_date = '{first_period}' and customer_id = '{marked_customer}'"
+    original_cell = project.scalar(f"select rfm_cell from customer_segment_history where {mark}")
+    with duckdb.connect(str(project.database)) as connection:
+        connection.execute(f"update customer_segment_history set rfm_cell = 'kept' where {mark}")
+
+    stage(project.root, names[:2])
+    project.build(KEPT_FIT_VARS)
+    after = dict(
+        project.query(
+            "select as_of_date, any_value(inputs_fingerprint) from customer_segment_history group by all"
+        )
+    )
+    kept = {date for date in before if after.get(date) == before[date]}
+    rebuilt = set(after) - kept
+    # The second file's lines start where the first file's end: the first file's complete months are
+    # kept; its last, partial month and the new months are computed.
+    assert sorted(kept) == sorted(before)[:-1]
+    assert len(rebuilt) == len(after) - len(before) + 1
+    # The marked row proves its period was kept, not computed again.
+    assert project.scalar(f"select rfm_cell from customer_segment_history where {mark}") == "kept"
+    with duckdb.connect(str(project.database)) as connection:
+        connection.execute(f"update customer_segment_history set rfm_cell = '{original_cell}' where {mark}")
+    daily = contents(project)
+
+    project.build(KEPT_FIT_VARS, "--full-refresh")
+    full_refresh = contents(project)
+    assert project.scalar("select min(fit_reason) from kmeans_centroids").startswith("kept")
+    assert daily == full_refresh

@@ -24,21 +24,17 @@ segment_order as (
 -- one relation for the aggregates and the medians.
 grouped_customers as (
     select
-        'tier' as grouping,  -- noqa: RF04
-        rfm_tier as segment,
-        rfm_tier_rank as segment_order,
-        recency_days,
-        frequency,
-        monetary,
-        p_alive,
-        expected_purchases,
-        predicted_clv
-    from customers
-    union all
-    select
-        'segment' as grouping,  -- noqa: RF04
-        customers.rfm_segment as segment,
-        segment_order.segment_order,
+        groupings.grouping,
+        case groupings.grouping
+            when 'tier' then customers.rfm_tier
+            when 'segment' then customers.rfm_segment
+            else customers.cluster_label
+        end as segment,
+        case groupings.grouping
+            when 'tier' then customers.rfm_tier_rank
+            when 'segment' then segment_order.segment_order
+            else customers.cluster_id
+        end as segment_order,
         customers.recency_days,
         customers.frequency,
         customers.monetary,
@@ -46,19 +42,8 @@ grouped_customers as (
         customers.expected_purchases,
         customers.predicted_clv
     from customers
-    inner join segment_order on customers.rfm_segment = segment_order.rfm_segment
-    union all
-    select
-        'cluster' as grouping,  -- noqa: RF04
-        cluster_label as segment,
-        cluster_id as segment_order,
-        recency_days,
-        frequency,
-        monetary,
-        p_alive,
-        expected_purchases,
-        predicted_clv
-    from customers
+    left join segment_order on customers.rfm_segment = segment_order.rfm_segment
+    cross join (values ('tier'), ('segment'), ('cluster')) as groupings (grouping)  -- noqa: RF04
 ),
 
 {{ rfm_median_ctes('grouped_customers', ['grouping', 'segment'], 'group_medians') }}

@@ -1,15 +1,39 @@
-{#- The pre-hook of customer_segment_history when it adds rows to its stored table: deletes the stored
-    periods computed from other inputs than today's (int_history_period_inputs) or no longer reported,
-    so that the model computes exactly the periods the table then lacks. -#}
+{#- The stored periods of customer_segment_history a build keeps: those computed from today's inputs
+    (the same fingerprint in int_history_period_inputs, which lists only reported periods). Read when
+    the model compiles, after its inputs were built, and again by its pre-hook, before anything is
+    deleted, so both see the same table. Their as-of dates, oldest first; none without a stored table. -#}
+{% macro kept_history_periods(stored) %}
+    {%- if stored is none -%}
+        {{- return([]) -}}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct strftime(stored_rows.as_of_date, '%Y-%m-%d') as as_of_date
+        from {{ stored }} as stored_rows
+        inner join {{ ref('int_history_period_inputs') }} as inputs
+            on
+                stored_rows.as_of_date = inputs.as_of_date
+                and stored_rows.inputs_fingerprint = inputs.inputs_fingerprint
+        order by as_of_date
+    {%- endset -%}
+    {{- return(run_query(query).columns[0].values() | map('string') | list) -}}
+{% endmacro %}
+
+{#- The dates as a SQL list, for `in (...)`. -#}
+{% macro date_list(dates) -%}
+    {%- for day in dates -%}
+        cast('{{ day }}' as date){{ ", " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- The pre-hook of customer_segment_history when it adds rows to its stored table: deletes every
+    stored period but the kept ones, so that the model computes exactly the periods the table then lacks. -#}
 {% macro delete_changed_history_periods() %}
     {%- set stored = appendable_relation() -%}
     {%- if stored is not none -%}
+        {%- set kept = kept_history_periods(stored) -%}
         delete from {{ stored }}
-        where not exists (
-            select 1 from {{ ref('int_history_period_inputs') }} as inputs
-            where
-                inputs.as_of_date = {{ stored.identifier }}.as_of_date
-                and inputs.inputs_fingerprint = {{ stored.identifier }}.inputs_fingerprint
-        )
+        {%- if kept %}
+            where as_of_date not in ({{ date_list(kept) }})
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}

@@ -1,7 +1,8 @@
 {#- The stored periods of customer_segment_history a build keeps: those computed from today's inputs
     (the same fingerprint in int_history_period_inputs, which lists only reported periods). Read when
     the model compiles, after its inputs were built, and again by its pre-hook, before anything is
-    deleted, so both see the same table. Their as-of dates, oldest first; none without a stored table. -#}
+    deleted, so both see the same table. Their as-of dates as text (YYYY-MM-DD, which DuckDB compares
+    with a date), oldest first; none without a stored table. -#}
 {% macro kept_history_periods(stored) %}
     {%- if stored is none -%}
         {{- return([]) -}}
@@ -18,13 +19,6 @@
     {{- return(run_query(query).columns[0].values() | map('string') | list) -}}
 {% endmacro %}
 
-{#- The dates as a SQL list, for `in (...)`. -#}
-{% macro date_list(dates) -%}
-    {%- for day in dates -%}
-        cast('{{ day }}' as date){{ ", " if not loop.last }}
-    {%- endfor -%}
-{%- endmacro %}
-
 {#- The pre-hook of customer_segment_history when it adds rows to its stored table: deletes every
     stored period but the kept ones, so that the model computes exactly the periods the table then lacks. -#}
 {% macro delete_changed_history_periods() %}
@@ -33,7 +27,7 @@
         {%- set kept = kept_history_periods(stored) -%}
         delete from {{ stored }}
         {%- if kept %}
-            where as_of_date not in ({{ date_list(kept) }})
+            where as_of_date not in ({{ sql_string_list(kept) }})
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}

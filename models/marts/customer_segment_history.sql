@@ -53,7 +53,7 @@ rebuilt_periods as (
     from period_inputs
     inner join periods on period_inputs.as_of_date = periods.as_of_date
     {%- if kept_periods %}
-        where period_inputs.as_of_date not in ({{ date_list(kept_periods) }})
+        where period_inputs.as_of_date not in ({{ sql_string_list(kept_periods) }})
     {%- endif %}
 ),
 
@@ -67,7 +67,7 @@ period_customers as (
         monetary
     from customers
     {%- if kept_periods %}
-        where as_of_date not in ({{ date_list(kept_periods) }})
+        where as_of_date not in ({{ sql_string_list(kept_periods) }})
     {%- endif %}
 ),
 
